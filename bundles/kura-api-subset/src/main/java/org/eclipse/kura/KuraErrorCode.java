@@ -1,0 +1,18 @@
+package org.eclipse.kura;
+
+/** The subset of Kura's error codes that exist in every 5.x release. */
+public enum KuraErrorCode {
+    CONFIGURATION_ERROR,
+    CONFIGURATION_ATTRIBUTE_INVALID,
+    CONFIGURATION_REQUIRED_ATTRIBUTE_MISSING,
+    INTERNAL_ERROR,
+    SECURITY_EXCEPTION,
+    NOT_CONNECTED,
+    TIMED_OUT,
+    CONNECTION_FAILED,
+    INVALID_PARAMETER,
+    NOT_FOUND,
+    SERVICE_UNAVAILABLE,
+    DISCONNECTION_FAILED,
+    IO_ERROR
+}
