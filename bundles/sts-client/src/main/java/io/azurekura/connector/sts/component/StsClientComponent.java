@@ -50,8 +50,7 @@ import io.azurekura.connector.sts.internal.UrlTemplate;
  * {@link FetchFailure#NOT_CONFIGURED}.
  */
 @Component(name = StsClientComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
-        service = { TokenSource.class, ConfigurableComponent.class },
-        property = "service.pid=" + StsClientComponent.PID)
+        service = { TokenSource.class, ConfigurableComponent.class })
 @Designate(ocd = StsClientConfiguration.class)
 public final class StsClientComponent implements TokenSource, ConfigurableComponent {
 

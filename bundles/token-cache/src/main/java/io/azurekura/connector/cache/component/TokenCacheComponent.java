@@ -36,8 +36,7 @@ import io.azurekura.connector.common.time.Clock;
 
 /** Maps Kura configuration onto {@link RenewingTokenCache} and owns its threads. */
 @Component(name = TokenCacheComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
-        service = { SasTokenCache.class, ConfigurableComponent.class },
-        property = "service.pid=" + TokenCacheComponent.PID)
+        service = { SasTokenCache.class, ConfigurableComponent.class })
 @Designate(ocd = TokenCacheConfiguration.class)
 public final class TokenCacheComponent implements SasTokenCache, ConfigurableComponent {
 
