@@ -107,6 +107,11 @@ public final class Fault {
         return of(Kind.WRONG_KEY);
     }
 
+    /**
+     * Closes the connection before any response byte. The JDK {@code HttpClient} silently retries an idempotent GET
+     * once when this happens, so a single drop is invisible to its caller (the server still counts both requests);
+     * inject it at least twice, or forever, to make a JDK client fail.
+     */
     public static Fault dropConnection() {
         return of(Kind.DROP_CONNECTION);
     }

@@ -244,7 +244,11 @@ public final class ReferenceTokenServer implements AutoCloseable {
         return this;
     }
 
-    /** False simulates an outage: every request's connection is closed without a response. */
+    /**
+     * False simulates an outage: every request's connection is closed without a response (see
+     * {@link Fault#dropConnection()} for how the JDK client reacts). Requests are still counted; injected faults
+     * are not used up meanwhile.
+     */
     public ReferenceTokenServer setAvailable(boolean available) {
         this.available = available;
         return this;

@@ -1,0 +1,94 @@
+package io.azurekura.connector.hub.component;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import io.azurekura.connector.api.hub.HubIdentity;
+import io.azurekura.connector.api.hub.IdentitySource;
+import io.azurekura.connector.api.hub.Transport;
+import io.azurekura.connector.common.backoff.ExponentialBackoff;
+import io.azurekura.connector.common.kura.ConfigurationReader;
+import io.azurekura.connector.hub.supervisor.SupervisorSettings;
+
+/**
+ * One instance's configuration, read defensively: bad numbers fall back to defaults (warnings); an identity that
+ * cannot work makes the connection MISCONFIGURED (problems) instead of failing activation.
+ */
+final class ConnectionConfiguration {
+
+    /** A host name, no scheme, port or path (the SDK builds {@code ssl://host:8883} itself). */
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
+    /** IoT Hub device and module ids: up to 128 ASCII characters, no slash or whitespace. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}");
+
+    final String name;
+    final IdentitySource identitySource;
+    final HubIdentity staticIdentity;
+    final String moduleId;
+    final TrustSource trustSource;
+    final Path pemFile;
+    final SupervisorSettings settings;
+    final List<String> warnings;
+
+    ConnectionConfiguration(Map<String, ?> properties) {
+        ConfigurationReader config = new ConfigurationReader(properties);
+        List<String> problems = new ArrayList<>();
+        this.name = config.string("kura.service.pid", config.string("service.pid", HubConnectionManager.PID));
+        this.identitySource = config.choice("identity.source", IdentitySource.class, IdentitySource.STATIC);
+        String module = config.string("module.id", "");
+        this.moduleId = module.isEmpty() ? null : module;
+        if (this.moduleId != null && !ID.matcher(this.moduleId).matches()) {
+            problems.add("module.id '" + this.moduleId + "' is not a valid IoT Hub module id");
+        }
+        HubIdentity fixed = null;
+        if (this.identitySource == IdentitySource.STATIC) {
+            String host = config.string("hub.host", "");
+            String device = config.string("device.id", "");
+            if (!HOST.matcher(host).matches()) {
+                problems.add(host.isEmpty() ? "hub.host is required for a static identity"
+                        : "hub.host '" + host + "' is not a host name (no https://, port or path)");
+            }
+            if (!ID.matcher(device).matches()) {
+                problems.add(device.isEmpty() ? "device.id is required for a static identity"
+                        : "device.id '" + device + "' is not a valid IoT Hub device id");
+            }
+            if (problems.isEmpty()) {
+                fixed = HubIdentity.module(host, device, this.moduleId, IdentitySource.STATIC);
+            }
+        }
+        this.staticIdentity = fixed;
+        this.trustSource = config.choice("trust.source", TrustSource.class, TrustSource.SYSTEM);
+        String pem = config.string("trust.pem.file", "");
+        this.pemFile = pem.isEmpty() ? null : Path.of(pem);
+        if (this.trustSource == TrustSource.PEM_FILE && this.pemFile == null) {
+            problems.add("trust.pem.file is required when trust.source is PEM_FILE");
+        }
+
+        Transport transport = config.choice("transport", Transport.class, Transport.MQTT);
+        long initial = config.number("reconnect.initial.delay.ms", 1000, 100, 3_600_000);
+        long max = config.number("reconnect.max.delay.ms", 60_000, 1000, 86_400_000);
+        if (max < initial) {
+            config.problem("reconnect.max.delay.ms is smaller than reconnect.initial.delay.ms; using the first "
+                    + "delay for both");
+            max = initial;
+        }
+        SecureRandom random = new SecureRandom();
+        ExponentialBackoff backoff = new ExponentialBackoff(Duration.ofMillis(initial), Duration.ofMillis(max),
+                Duration.ofMillis(max), random::nextDouble);
+        this.settings = SupervisorSettings.builder(this.name, backoff).transport(transport)
+                .keepAliveSeconds((int) config.number("keep.alive.seconds", 230, 10, 1767))
+                .operationTimeout(Duration.ofSeconds(config.number("operation.timeout.seconds", 240, 10, 86_400)))
+                .plannedRenewal(config.bool("renewal.reconnect.enabled", true))
+                .renewalJitter(Duration.ofSeconds(config.number("renewal.reconnect.jitter.seconds", 30, 0, 3600)))
+                .badCredentialThreshold((int) config.number("bad.credential.reprovision.threshold", 3, 1, 1000))
+                .queueCapacity((int) config.number("queue.capacity", 1000, 1, 1_000_000))
+                .messageTimeout(Duration.ofSeconds(config.number("message.timeout.seconds", 300, 1, 604_800)))
+                .configurationProblems(problems).build();
+        this.warnings = List.copyOf(config.problems());
+    }
+}
