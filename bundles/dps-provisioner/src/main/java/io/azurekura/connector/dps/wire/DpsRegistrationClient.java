@@ -1,33 +1,21 @@
 package io.azurekura.connector.dps.wire;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +28,8 @@ import com.google.gson.JsonPrimitive;
 
 import io.azurekura.connector.api.dps.ProvisioningFailure;
 import io.azurekura.connector.common.concurrent.NamedThreadFactory;
+import io.azurekura.connector.common.http.BoundedHttpExchange;
+import io.azurekura.connector.common.http.HttpExchangeException;
 import io.azurekura.connector.common.redact.Redactor;
 
 /**
@@ -114,7 +104,7 @@ public final class DpsRegistrationClient implements AutoCloseable {
             return errorReply(response);
         }
         JsonObject root = parseObject(response);
-        return new DpsReply(status, retryAfter(response), null, registrationResult(root), null);
+        return new DpsReply(status, BoundedHttpExchange.retryAfter(response, Instant.now()), null, registrationResult(root), null);
     }
 
     /** Requests sent so far, answered or not. */
@@ -150,53 +140,32 @@ public final class DpsRegistrationClient implements AutoCloseable {
 
     private HttpResponse<byte[]> send(HttpRequest request) throws DpsCallException, InterruptedException {
         this.requestsSent.incrementAndGet();
-        CompletableFuture<HttpResponse<byte[]>> exchange = this.client.sendAsync(request,
-                info -> new CappedBodySubscriber(this.maxResponseBytes));
         try {
-            // The request timeout covers the response headers only; bound the whole exchange, body included.
-            HttpResponse<byte[]> response = exchange.get(this.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            HttpResponse<byte[]> response = BoundedHttpExchange.send(this.client, request, this.maxResponseBytes,
+                    this.requestTimeout);
             LOG.debug("DPS {} {} -> HTTP {}", request.method(), request.uri().getRawPath(), response.statusCode());
             return response;
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
-            throw new DpsCallException(ProvisioningFailure.TIMEOUT, "no complete answer from DPS within "
-                    + this.requestTimeout.toMillis() + " ms");
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            throw classify(e.getCause());
+        } catch (HttpExchangeException e) {
+            throw classify(e);
         }
     }
 
-    static DpsCallException classify(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof CappedBodySubscriber.TooLargeException) {
-                return new DpsCallException(ProvisioningFailure.MALFORMED_RESPONSE,
-                        "DPS's answer exceeds the configured maximum size");
-            }
-            if (t instanceof HttpConnectTimeoutException) {
-                return new DpsCallException(ProvisioningFailure.TIMEOUT, "connecting to DPS timed out");
-            }
-            if (t instanceof HttpTimeoutException) {
-                return new DpsCallException(ProvisioningFailure.TIMEOUT, "DPS did not answer in time");
-            }
-            if (t instanceof SSLException) {
-                return new DpsCallException(ProvisioningFailure.TLS, "TLS with DPS failed: "
-                        + Redactor.excerpt(t.getMessage()));
-            }
-            if (t instanceof ConnectException || t instanceof java.nio.channels.UnresolvedAddressException
-                    || t instanceof java.net.UnknownHostException) {
-                return new DpsCallException(ProvisioningFailure.NETWORK, "cannot connect to DPS: "
-                        + Redactor.excerpt(String.valueOf(t.getMessage())));
-            }
+    static DpsCallException classify(HttpExchangeException e) {
+        switch (e.kind()) {
+        case TOO_LARGE:
+            return new DpsCallException(ProvisioningFailure.MALFORMED_RESPONSE,
+                    "DPS's answer exceeds the configured maximum size");
+        case CONNECT_TIMEOUT:
+            return new DpsCallException(ProvisioningFailure.TIMEOUT, "connecting to DPS timed out");
+        case TIMEOUT:
+            return new DpsCallException(ProvisioningFailure.TIMEOUT, "DPS did not answer in time");
+        case TLS:
+            return new DpsCallException(ProvisioningFailure.TLS, "TLS with DPS failed: " + e.detail());
+        case UNREACHABLE:
+            return new DpsCallException(ProvisioningFailure.NETWORK, "cannot reach DPS: " + e.detail());
+        default:
+            return new DpsCallException(ProvisioningFailure.INTERNAL, "DPS request failed: " + e.detail());
         }
-        if (error instanceof IOException) {
-            return new DpsCallException(ProvisioningFailure.NETWORK, "the connection to DPS failed: "
-                    + Redactor.excerpt(String.valueOf(error.getMessage())));
-        }
-        return new DpsCallException(ProvisioningFailure.INTERNAL, "DPS request failed: "
-                + Redactor.excerpt(String.valueOf(error)));
     }
 
     private static boolean isSuccess(int status) {
@@ -218,7 +187,7 @@ public final class DpsRegistrationClient implements AutoCloseable {
         }
         RegistrationResult result = registration == null || registration.isJsonNull() ? null
                 : registrationResult(registration.getAsJsonObject());
-        return new DpsReply(status, retryAfter(response), new OperationStatus(operationId, state, result), null,
+        return new DpsReply(status, BoundedHttpExchange.retryAfter(response, Instant.now()), new OperationStatus(operationId, state, result), null,
                 null);
     }
 
@@ -234,7 +203,7 @@ public final class DpsRegistrationClient implements AutoCloseable {
         } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
             // An error status is classified by its code; a garbled body only loses the details.
         }
-        return new DpsReply(response.statusCode(), retryAfter(response), null, null, error);
+        return new DpsReply(response.statusCode(), BoundedHttpExchange.retryAfter(response, Instant.now()), null, null, error);
     }
 
     private static JsonObject parseObject(HttpResponse<byte[]> response) throws DpsCallException {
@@ -299,25 +268,6 @@ public final class DpsRegistrationClient implements AutoCloseable {
         try {
             return primitive.isNumber() ? primitive.getAsInt() : Integer.valueOf(primitive.getAsString().trim());
         } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    /** Retry-After as delta-seconds or HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
-    static Duration retryAfter(HttpResponse<?> response) {
-        String value = response.headers().firstValue(DpsProtocol.HEADER_RETRY_AFTER).orElse(null);
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        String trimmed = value.trim();
-        if (trimmed.matches("[0-9]{1,9}")) {
-            return Duration.ofSeconds(Long.parseLong(trimmed));
-        }
-        try {
-            Duration until = Duration.between(Instant.now(),
-                    ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return until.isNegative() ? Duration.ZERO : until;
-        } catch (DateTimeParseException e) {
             return null;
         }
     }

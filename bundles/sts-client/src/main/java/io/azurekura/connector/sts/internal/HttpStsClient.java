@@ -1,13 +1,9 @@
 package io.azurekura.connector.sts.internal;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -15,18 +11,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +31,8 @@ import io.azurekura.connector.api.token.ScopeKind;
 import io.azurekura.connector.api.token.SasToken;
 import io.azurekura.connector.api.token.TokenScope;
 import io.azurekura.connector.common.concurrent.NamedThreadFactory;
-import io.azurekura.connector.common.redact.Redactor;
+import io.azurekura.connector.common.http.BoundedHttpExchange;
+import io.azurekura.connector.common.http.HttpExchangeException;
 
 /**
  * The token server contract over HTTPS: {@code GET <template expanded for the scope>}, answer = the token as text
@@ -90,7 +80,7 @@ public final class HttpStsClient implements TokenSource, AutoCloseable {
         HttpResponse<byte[]> response = exchange(request.build());
         int status = response.statusCode();
         if (status < 200 || status > 299) {
-            Duration retryAfter = retryAfter(response);
+            Duration retryAfter = BoundedHttpExchange.retryAfter(response, this.clock.get());
             throw new TokenFetchException(FetchFailure.HTTP_STATUS, "the token server answered HTTP " + status
                     + (retryAfter == null ? "" : " (Retry-After " + retryAfter.getSeconds() + " s)"), status,
                     retryAfter, null);
@@ -102,51 +92,33 @@ public final class HttpStsClient implements TokenSource, AutoCloseable {
     }
 
     private HttpResponse<byte[]> exchange(HttpRequest request) throws TokenFetchException {
-        // The request timeout only covers the headers; bound the whole exchange, body included.
-        long overallMillis = this.settings.connectTimeout.plus(this.settings.readTimeout).toMillis();
         try {
-            return this.client
-                    .sendAsync(request, info -> new CappedBodySubscriber(this.settings.maxResponseBytes))
-                    .get(overallMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new TokenFetchException(FetchFailure.TIMEOUT, "no complete answer from the token server within "
-                    + overallMillis + " ms");
+            return BoundedHttpExchange.send(this.client, request, this.settings.maxResponseBytes,
+                    this.settings.connectTimeout.plus(this.settings.readTimeout));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TokenFetchException(FetchFailure.INTERNAL, "interrupted while fetching a token");
-        } catch (ExecutionException e) {
-            throw classify(e.getCause());
+        } catch (HttpExchangeException e) {
+            throw classify(e);
         }
     }
 
-    static TokenFetchException classify(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof CappedBodySubscriber.TooLargeException) {
-                return new TokenFetchException(FetchFailure.RESPONSE_TOO_LARGE,
-                        "the token server's answer exceeds the configured maximum size");
-            }
-            if (t instanceof HttpConnectTimeoutException) {
-                return new TokenFetchException(FetchFailure.TIMEOUT, "connecting to the token server timed out");
-            }
-            if (t instanceof HttpTimeoutException) {
-                return new TokenFetchException(FetchFailure.TIMEOUT, "the token server did not answer in time");
-            }
-            if (t instanceof SSLException) {
-                return new TokenFetchException(FetchFailure.TLS, "TLS with the token server failed: "
-                        + Redactor.excerpt(t.getMessage()));
-            }
-            if (t instanceof ConnectException || t instanceof java.nio.channels.UnresolvedAddressException
-                    || t instanceof java.net.UnknownHostException) {
-                return new TokenFetchException(FetchFailure.UNREACHABLE, "cannot connect to the token server: "
-                        + Redactor.excerpt(String.valueOf(t.getMessage())));
-            }
+    static TokenFetchException classify(HttpExchangeException e) {
+        switch (e.kind()) {
+        case TOO_LARGE:
+            return new TokenFetchException(FetchFailure.RESPONSE_TOO_LARGE,
+                    "the token server's answer exceeds the configured maximum size");
+        case CONNECT_TIMEOUT:
+            return new TokenFetchException(FetchFailure.TIMEOUT, "connecting to the token server timed out");
+        case TIMEOUT:
+            return new TokenFetchException(FetchFailure.TIMEOUT, "the token server did not answer in time");
+        case TLS:
+            return new TokenFetchException(FetchFailure.TLS, "TLS with the token server failed: " + e.detail());
+        case UNREACHABLE:
+            return new TokenFetchException(FetchFailure.UNREACHABLE, "cannot reach the token server: " + e.detail());
+        default:
+            return new TokenFetchException(FetchFailure.INTERNAL, "token request failed: " + e.detail());
         }
-        if (error instanceof IOException) {
-            return new TokenFetchException(FetchFailure.UNREACHABLE, "the connection to the token server failed: "
-                    + Redactor.excerpt(String.valueOf(error.getMessage())));
-        }
-        return new TokenFetchException(FetchFailure.INTERNAL, "token request failed: "
-                + Redactor.excerpt(String.valueOf(error)));
     }
 
     private static String decodeUtf8(byte[] body) throws TokenFetchException {
@@ -181,25 +153,6 @@ public final class HttpStsClient implements TokenSource, AutoCloseable {
             return field.getAsString();
         } catch (JsonParseException | IllegalStateException e) {
             throw new TokenFetchException(FetchFailure.MALFORMED, "the token server's answer is not JSON");
-        }
-    }
-
-    /** Retry-After as delta-seconds or HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
-    static Duration retryAfter(HttpResponse<?> response) {
-        String value = response.headers().firstValue("Retry-After").orElse(null);
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        String trimmed = value.trim();
-        if (trimmed.matches("[0-9]{1,9}")) {
-            return Duration.ofSeconds(Long.parseLong(trimmed));
-        }
-        try {
-            Duration until = Duration.between(Instant.now(),
-                    ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return until.isNegative() ? Duration.ZERO : until;
-        } catch (DateTimeParseException e) {
-            return null;
         }
     }
 

@@ -1,4 +1,4 @@
-package io.azurekura.connector.sts.internal;
+package io.azurekura.connector.common.http;
 
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse.BodySubscriber;
@@ -10,7 +10,7 @@ import java.util.concurrent.Flow;
 
 /**
  * Collects a response body but gives up (and cancels the exchange) past a size cap, so a broken or hostile server
- * cannot make the gateway buffer megabytes. Tokens are a few hundred bytes.
+ * cannot make the gateway buffer megabytes. Tokens and DPS answers are a few hundred bytes.
  */
 final class CappedBodySubscriber implements BodySubscriber<byte[]> {
 
