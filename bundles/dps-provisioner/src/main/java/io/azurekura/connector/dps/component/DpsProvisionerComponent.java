@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.eclipse.kura.KuraException;
 import org.eclipse.kura.configuration.ConfigurableComponent;
@@ -38,6 +37,7 @@ import io.azurekura.connector.api.dps.ProvisioningListener;
 import io.azurekura.connector.api.dps.ProvisioningState;
 import io.azurekura.connector.api.dps.ProvisioningStatus;
 import io.azurekura.connector.common.kura.ConfigurationReader;
+import io.azurekura.connector.common.kura.KeystoreTls;
 import io.azurekura.connector.common.time.Clock;
 import io.azurekura.connector.dps.provisioning.DpsProvisioningService;
 import io.azurekura.connector.dps.provisioning.ProvisioningSettings;
@@ -225,12 +225,7 @@ public final class DpsProvisionerComponent implements DeviceProvisioner, Configu
         if (trust == null) {
             return null;
         }
-        // KeystoreService has no TrustManager API (kura-facts §3): build one from its KeyStore.
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust.getKeyStore());
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), new SecureRandom());
-        return context;
+        return KeystoreTls.sslContext(trust, null);
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -1,18 +1,12 @@
 package io.azurekura.connector.sts.component;
 
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.eclipse.kura.KuraException;
 import org.eclipse.kura.configuration.ConfigurableComponent;
@@ -37,6 +31,7 @@ import io.azurekura.connector.api.sts.TokenSource;
 import io.azurekura.connector.api.token.SasToken;
 import io.azurekura.connector.api.token.TokenScope;
 import io.azurekura.connector.common.kura.ConfigurationReader;
+import io.azurekura.connector.common.kura.KeystoreTls;
 import io.azurekura.connector.sts.internal.AuthMode;
 import io.azurekura.connector.sts.internal.HttpStsClient;
 import io.azurekura.connector.sts.internal.ResponseFormat;
@@ -176,20 +171,9 @@ public final class StsClientComponent implements TokenSource, ConfigurableCompon
     }
 
     private SSLContext sslContext() throws GeneralSecurityException, KuraException {
-        KeyManager[] keyManagers = null;
-        KeystoreService keys = this.clientKeystore;
-        if (keys != null && new ConfigurationReader(this.properties).choice("sts.auth.type", AuthMode.class,
-                AuthMode.NONE) == AuthMode.CLIENT_CERTIFICATE) {
-            List<KeyManager> managers = keys.getKeyManagers(KeyManagerFactory.getDefaultAlgorithm());
-            keyManagers = managers.toArray(new KeyManager[0]);
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        KeystoreService trust = this.truststore;
-        // KeystoreService has no TrustManager API (kura-facts §3): build one from its KeyStore.
-        tmf.init(trust == null ? (KeyStore) null : trust.getKeyStore());
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keyManagers, tmf.getTrustManagers(), new SecureRandom());
-        return context;
+        boolean clientCertificate = new ConfigurationReader(this.properties).choice("sts.auth.type", AuthMode.class,
+                AuthMode.NONE) == AuthMode.CLIENT_CERTIFICATE;
+        return KeystoreTls.sslContext(this.truststore, clientCertificate ? this.clientKeystore : null);
     }
 
     @Override
