@@ -18,12 +18,18 @@ import io.azurekura.connector.testsupport.sas.SasSigner;
  */
 final class InProcessTokenServer implements TokenSource {
 
-    private final String key = SasSigner.newKey();
+    private final String key;
     private final Duration ttl;
     final AtomicLong calls = new AtomicLong();
 
     InProcessTokenServer(Duration ttl) {
+        this(ttl, SasSigner.newKey());
+    }
+
+    /** Signs with a given key, e.g. one an IoT Hub emulator also holds. */
+    InProcessTokenServer(Duration ttl, String key) {
         this.ttl = ttl;
+        this.key = key;
     }
 
     @Override

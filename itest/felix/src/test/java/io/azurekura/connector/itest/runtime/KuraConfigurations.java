@@ -244,8 +244,9 @@ final class KuraConfigurations {
     }
 
     private static boolean isRequired(ObjectClassDefinition ocd, AttributeDefinition ad) {
-        return Arrays.stream(ocd.getAttributeDefinitions(ObjectClassDefinition.REQUIRED))
-                .anyMatch(required -> required.getID().equals(ad.getID()));
+        // MetaTypeService answers null, not an empty array, when no attribute is required
+        AttributeDefinition[] required = ocd.getAttributeDefinitions(ObjectClassDefinition.REQUIRED);
+        return required != null && Arrays.stream(required).anyMatch(r -> r.getID().equals(ad.getID()));
     }
 
     private static Object[] toObjectArray(Object array) {

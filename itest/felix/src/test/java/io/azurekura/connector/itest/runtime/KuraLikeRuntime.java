@@ -80,7 +80,15 @@ public final class KuraLikeRuntime implements AutoCloseable {
             "org.eclipse.kura;version=1.7.0",
             "org.eclipse.kura.configuration;version=1.2.0",
             "org.eclipse.kura.crypto;version=1.3.0",
-            "org.eclipse.kura.security.keystore;version=1.1.0");
+            "org.eclipse.kura.security.keystore;version=1.1.0",
+            "org.eclipse.kura.cloudconnection;version=1.0.0",
+            "org.eclipse.kura.cloudconnection.factory;version=1.0.0",
+            "org.eclipse.kura.cloudconnection.listener;version=1.0.0",
+            "org.eclipse.kura.cloudconnection.message;version=1.0.0",
+            "org.eclipse.kura.cloudconnection.publisher;version=1.0.0",
+            "org.eclipse.kura.cloudconnection.subscriber;version=1.0.0",
+            "org.eclipse.kura.cloudconnection.subscriber.listener;version=1.0.0",
+            "org.eclipse.kura.message;version=1.4.0");
     /** Kura's slf4j.api bundle is 1.7.36. */
     static final List<String> SLF4J_PACKAGES = List.of(
             "org.slf4j;version=1.7.36",

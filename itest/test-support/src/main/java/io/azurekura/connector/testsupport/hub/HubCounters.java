@@ -7,34 +7,50 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the emulator counted, in total and per client id ({@code deviceId} or {@code deviceId/moduleId}, as
- * presented in CONNECT). Thread-safe: written on the emulator's event loop, read from test threads.
+ * presented in CONNECT or named by a put-token's audience), over MQTT and AMQP together. Thread-safe: written on the
+ * emulator's event loop, read from test threads.
  */
 public final class HubCounters {
 
     /** The counted things. */
     public enum Counter {
-        /** Every CONNECT seen, accepted or not. */
+        /** Every MQTT CONNECT seen, accepted or not. */
         CONNECT_ATTEMPTS,
-        /** CONNECTs accepted (CONNACK 0). */
+        /**
+         * MQTT CONNECTs accepted (CONNACK 0), and AMQP identities authorized on a connection: the first accepted
+         * put-token of an identity on an AMQP connection (its renewals on that connection are {@link #RENEWALS}).
+         */
         CONNECTS,
-        /** CONNECTs refused for a credential problem (CONNACK 5); see {@link #refusals(ConnectRefusal)}. */
+        /**
+         * CONNECTs refused for a credential problem (CONNACK 5) and put-tokens answered 401; see
+         * {@link #refusals(ConnectRefusal)}.
+         */
         AUTH_FAILURES,
         /** CONNECTs refused with CONNACK 3 while throttled. */
         THROTTLED,
-        /** Connections the hub closed because the token expired (plus grace). */
+        /**
+         * Connections the hub closed because the token expired (plus grace); over AMQP, identities whose links the
+         * hub detached because their token lapsed without a renewal on the connection.
+         */
         EXPIRY_DROPS,
         /** Connections closed because a new CONNECT with the same client id was accepted. */
         KICKS,
         /** Connections closed for publishing to a refused topic or with an unsupported QoS. */
         PROTOCOL_VIOLATIONS,
-        /** Telemetry PUBLISHes accepted (duplicates included). */
+        /** Telemetry PUBLISHes and AMQP telemetry transfers accepted (duplicates included). */
         MESSAGES_RECEIVED,
-        /** Cloud-to-device PUBLISHes sent (re-deliveries included). */
+        /** Cloud-to-device PUBLISHes and AMQP transfers sent (re-deliveries included). */
         C2D_DELIVERIES,
-        /** Cloud-to-device PUBACKs received. */
+        /** Cloud-to-device PUBACKs and AMQP Accepted outcomes received. */
         C2D_ACKNOWLEDGED,
         /** Topic filters in SUBSCRIBE packets. */
-        SUBSCRIPTIONS
+        SUBSCRIPTIONS,
+        /** AMQP connections opened (one TCP connection carries any number of multiplexed identities). */
+        AMQP_CONNECTIONS,
+        /** CBS put-token requests, answered 200 or not (per client id: the identity the token's audience names). */
+        PUT_TOKENS,
+        /** Accepted put-tokens for an identity already authorized on the same AMQP connection: in-place renewals. */
+        RENEWALS
     }
 
     private final Map<Counter, AtomicLong> totals = new EnumMap<>(Counter.class);
@@ -128,6 +144,26 @@ public final class HubCounters {
 
     public long messagesReceived(String clientId) {
         return get(Counter.MESSAGES_RECEIVED, clientId);
+    }
+
+    public long amqpConnections() {
+        return get(Counter.AMQP_CONNECTIONS);
+    }
+
+    public long putTokens() {
+        return get(Counter.PUT_TOKENS);
+    }
+
+    public long putTokens(String clientId) {
+        return get(Counter.PUT_TOKENS, clientId);
+    }
+
+    public long renewals() {
+        return get(Counter.RENEWALS);
+    }
+
+    public long renewals(String clientId) {
+        return get(Counter.RENEWALS, clientId);
     }
 
     /** Zeroes every counter (the connection log and recorded messages are cleared separately). */

@@ -43,6 +43,7 @@ import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
 import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.proton.ProtonServerOptions;
 
 /**
  * A loopback IoT Hub for the real Azure device SDK: MQTT 3.1.1 over TLS on 127.0.0.1 (port 8883 by default, which
@@ -51,6 +52,12 @@ import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
  * grace), kicks the older of two connections with one client id, keeps persistent sessions, records telemetry and
  * delivers cloud-to-device messages, direct methods and twin traffic. Test support only, never shipped.
  * <p>
+ * The same hub also speaks AMQP 1.0 over TLS on 127.0.0.1 (port 5671 by default, also fixed in the SDK), built on
+ * Vert.x Proton: SASL ANONYMOUS, CBS put-token authorization per identity (any number of identities per connection,
+ * as the SDK's MultiplexingClient uses it), in-place renewal by later put-tokens, telemetry and cloud-to-device
+ * links, and an identity's links detached when its token lapses without a renewal. Both transports share the device
+ * registry, the counters, the connection log, the telemetry log and the cloud-to-device queues.
+ * <p>
  * All protocol state lives on one Vert.x event loop; the public methods are safe to call from any thread except that
  * event loop (the blocking ones refuse to run there).
  */
@@ -58,6 +65,8 @@ public final class IotHubEmulator implements AutoCloseable {
 
     /** IoT Hub's MQTT port; the SDK's MQTT transport cannot use another (MqttIotHubConnection, ":8883"). */
     public static final int IOT_HUB_MQTT_PORT = 8883;
+    /** IoT Hub's AMQPS port; the SDK's AMQPS transport cannot use another (AmqpsIotHubConnection.AMQP_PORT). */
+    public static final int IOT_HUB_AMQP_PORT = IotHubAmqp.PORT;
     /** How late IoT Hub may cut a connection whose token expired (SDK e2e TokenRenewalTests: "10 minute grace"). */
     public static final Duration IOT_HUB_EXPIRY_GRACE = Duration.ofMinutes(10);
     /** Host names accepted by default: the SDK's connection-string constructors cannot take "localhost". */
@@ -70,6 +79,10 @@ public final class IotHubEmulator implements AutoCloseable {
     private static final int MAX_MQTT_PACKET_BYTES = 256 * 1024 + 64 * 1024;
     /** Device and module ids are up to 128 characters each, joined by '/'. */
     private static final int MAX_CLIENT_ID_LENGTH = 257;
+    /** Builder value: no AMQP front end. */
+    private static final int AMQP_OFF = -1;
+    /** Builder value: IoT Hub's port when MQTT uses IoT Hub's port, otherwise a free one. */
+    private static final int AMQP_AUTO = -2;
 
     private final Vertx vertx;
     private final Context context;
@@ -78,12 +91,14 @@ public final class IotHubEmulator implements AutoCloseable {
     private final DeviceRegistry registry = new DeviceRegistry();
     private final ConnectAuthenticator authenticator;
     private final HubCounters counters = new HubCounters();
+    private final AmqpHubEndpoint amqp;
 
     private volatile Set<String> acceptedHostNames;
     private volatile Duration expiryGrace;
     private volatile boolean throttled;
     private volatile MqttServer server;
     private volatile int port;
+    private volatile int amqpPort;
     private volatile boolean closed;
 
     private final Map<String, HubConnection> live = new ConcurrentHashMap<>();
@@ -109,12 +124,7 @@ public final class IotHubEmulator implements AutoCloseable {
         this.serverOptions = new MqttServerOptions()
                 .setHost(BIND_ADDRESS)
                 .setSsl(true)
-                .setKeyCertOptions(new KeyStoreOptions()
-                        .setType("PKCS12")
-                        .setValue(Buffer.buffer(TestPki.toBytes(builder.pki.serverKeyStore())))
-                        .setPassword(new String(TestPki.PASSWORD))
-                        .setAlias(TestPki.SERVER_ALIAS)
-                        .setAliasPassword(new String(TestPki.PASSWORD)))
+                .setKeyCertOptions(keyStore(builder.pki))
                 .setAutoClientId(false)
                 .setMaxClientIdLength(MAX_CLIENT_ID_LENGTH)
                 .setMaxMessageSize(MAX_MQTT_PACKET_BYTES);
@@ -122,9 +132,32 @@ public final class IotHubEmulator implements AutoCloseable {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
         this.context = this.vertx.getOrCreateContext();
+        if (builder.amqpPort == AMQP_OFF) {
+            this.amqp = null;
+            this.amqpPort = AMQP_OFF;
+        } else {
+            this.amqpPort = builder.amqpPort != AMQP_AUTO ? builder.amqpPort
+                    : builder.port == IOT_HUB_MQTT_PORT ? IOT_HUB_AMQP_PORT : 0;
+            HubState state = new HubState(this.vertx, this.clock, this.registry, this.counters,
+                    () -> this.acceptedHostNames, () -> this.expiryGrace, () -> this.throttled, this::log,
+                    this::record, deviceId -> this.cloudToDeviceQueues.computeIfAbsent(deviceId,
+                            k -> new ConcurrentLinkedDeque<>()));
+            ProtonServerOptions amqpOptions = new ProtonServerOptions().setHost(BIND_ADDRESS).setSsl(true)
+                    .setKeyCertOptions(keyStore(builder.pki));
+            this.amqp = new AmqpHubEndpoint(state, amqpOptions);
+        }
     }
 
-    /** A builder with IoT Hub's port, both default host names, no expiry grace and the shared test PKI. */
+    private static KeyStoreOptions keyStore(TestPki pki) {
+        return new KeyStoreOptions()
+                .setType("PKCS12")
+                .setValue(Buffer.buffer(TestPki.toBytes(pki.serverKeyStore())))
+                .setPassword(new String(TestPki.PASSWORD))
+                .setAlias(TestPki.SERVER_ALIAS)
+                .setAliasPassword(new String(TestPki.PASSWORD));
+    }
+
+    /** A builder with IoT Hub's ports, both default host names, no expiry grace and the shared test PKI. */
     public static Builder builder() {
         return new Builder();
     }
@@ -132,6 +165,7 @@ public final class IotHubEmulator implements AutoCloseable {
     /** Configures and starts an emulator. */
     public static final class Builder {
         private int port = IOT_HUB_MQTT_PORT;
+        private int amqpPort = AMQP_AUTO;
         private final Set<String> hostNames = new LinkedHashSet<>(DEFAULT_HOST_NAMES);
         private Duration expiryGrace = Duration.ZERO;
         private TestPki pki = TestPki.shared();
@@ -146,6 +180,24 @@ public final class IotHubEmulator implements AutoCloseable {
                 throw new IllegalArgumentException("port out of range");
             }
             this.port = port;
+            return this;
+        }
+
+        /**
+         * The AMQPS port on 127.0.0.1; 0 picks a free one. Default: 5671 (the SDK's fixed port) when the MQTT port is
+         * 8883, otherwise a free port, so emulators started on free ports for other clients never hold 5671.
+         */
+        public Builder amqpPort(int amqpPort) {
+            if (amqpPort < 0 || amqpPort > 65535) {
+                throw new IllegalArgumentException("port out of range");
+            }
+            this.amqpPort = amqpPort;
+            return this;
+        }
+
+        /** MQTT only: no AMQP front end. */
+        public Builder withoutAmqp() {
+            this.amqpPort = AMQP_OFF;
             return this;
         }
 
@@ -238,7 +290,10 @@ public final class IotHubEmulator implements AutoCloseable {
         return this.expiryGrace;
     }
 
-    /** While on, every CONNECT is refused with CONNACK 3 "server unavailable" (retried by the SDK). */
+    /**
+     * While on, every CONNECT is refused with CONNACK 3 "server unavailable" (retried by the SDK), and every new AMQP
+     * connection is closed with {@code amqp:resource-limit-exceeded}.
+     */
     public void throttle(boolean on) {
         this.throttled = on;
     }
@@ -250,6 +305,11 @@ public final class IotHubEmulator implements AutoCloseable {
     /** The port on 127.0.0.1 (the actual one when built with port 0). */
     public int port() {
         return this.port;
+    }
+
+    /** The AMQPS port on 127.0.0.1 (the actual one when built with port 0); -1 without AMQP. */
+    public int amqpPort() {
+        return this.amqpPort;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -271,7 +331,16 @@ public final class IotHubEmulator implements AutoCloseable {
         });
         this.port = created.actualPort();
         this.server = created;
-        LOG.info("IoT Hub emulator listening on {}:{}", BIND_ADDRESS, this.port);
+        if (this.amqp != null) {
+            try {
+                this.amqpPort = awaitOnLoop(() -> this.amqp.listen(this.amqpPort, BIND_ADDRESS));
+            } catch (RuntimeException e) {
+                stop();
+                throw e;
+            }
+        }
+        LOG.info("IoT Hub emulator listening on {}:{} (MQTT){}", BIND_ADDRESS, this.port,
+                this.amqp == null ? "" : " and " + this.amqpPort + " (AMQPS)");
     }
 
     /** Simulates a hub outage: closes every connection ({@link DisconnectReason#HUB_STOPPED}), stops listening. */
@@ -285,7 +354,9 @@ public final class IotHubEmulator implements AutoCloseable {
             for (HubConnection connection : List.copyOf(this.live.values())) {
                 retire(connection, DisconnectReason.HUB_STOPPED, true);
             }
-            return running.close();
+            Future<Void> amqpClosed = this.amqp == null ? Future.succeededFuture()
+                    : this.amqp.close(DisconnectReason.HUB_STOPPED);
+            return Future.all(running.close(), amqpClosed);
         });
         LOG.info("IoT Hub emulator stopped listening on port {}", this.port);
     }
@@ -322,26 +393,59 @@ public final class IotHubEmulator implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // Connections
 
-    /** Client ids with an accepted, open connection. */
+    /**
+     * Client ids with an accepted, open MQTT connection or, over AMQP, authorized on a connection with links
+     * attached.
+     */
     public Set<String> connectedClientIds() {
-        return Set.copyOf(this.live.keySet());
+        Set<String> ids = new LinkedHashSet<>(this.live.keySet());
+        if (this.amqp != null) {
+            ids.addAll(this.amqp.connectedClientIds());
+        }
+        return Set.copyOf(ids);
     }
 
     /** @param clientId {@code deviceId} or {@code deviceId/moduleId} */
     public boolean isConnected(String clientId) {
-        return this.live.containsKey(clientId);
+        return this.live.containsKey(clientId) || this.amqp != null && this.amqp.isConnected(clientId);
     }
 
-    /** Closes a client's connection as a network or hub fault would (no CONNACK, no DISCONNECT). */
+    /** True when the identity is connected over AMQP (authorized on a connection, links attached). */
+    public boolean isConnectedOverAmqp(String clientId) {
+        return this.amqp != null && this.amqp.isConnected(clientId);
+    }
+
+    /**
+     * Closes a client's connection as a network or hub fault would (no CONNACK, no DISCONNECT). Over AMQP that is
+     * the whole connection, with every identity multiplexed on it, closed with {@code amqp:connection:forced}.
+     */
     public boolean dropConnection(String clientId) {
         return awaitOnLoop(() -> {
             HubConnection connection = this.live.get(clientId);
             if (connection == null) {
-                return Future.succeededFuture(false);
+                return Future.succeededFuture(this.amqp != null && this.amqp.dropConnectionOf(clientId));
             }
             retire(connection, DisconnectReason.DROPPED_BY_TEST, true);
             return Future.succeededFuture(true);
         });
+    }
+
+    /**
+     * Detaches one AMQP identity's links ({@code amqp:link:detach-forced}) and ends its authorization, leaving its
+     * connection and the other identities on it alone.
+     */
+    public boolean detachAmqpIdentity(String clientId) {
+        return this.amqp != null && awaitOnLoop(() -> Future.succeededFuture(this.amqp.detach(clientId)));
+    }
+
+    /** Closes every AMQP connection as a hub-side fault does; returns how many there were. */
+    public int dropAmqpConnections() {
+        return this.amqp == null ? 0 : awaitOnLoop(() -> Future.succeededFuture(this.amqp.dropAll()));
+    }
+
+    /** AMQP connections open right now (TCP connections used by AMQP clients). */
+    public int openAmqpConnections() {
+        return this.amqp == null ? 0 : this.amqp.openConnections();
     }
 
     public HubCounters counters() {
@@ -460,7 +564,9 @@ public final class IotHubEmulator implements AutoCloseable {
     /**
      * Queues a cloud-to-device message. It is published (QoS 1, topic {@code devices/{id}/messages/devicebound/{bag}})
      * as soon as the device is connected and subscribed to {@code devices/{id}/messages/devicebound/#}, and re-queued
-     * if the connection ends before the device's PUBACK.
+     * if the connection ends before the device's PUBACK. Over AMQP it is sent on the device's
+     * {@code /devices/{id}/messages/devicebound} link once that has credit, and re-queued unless the device accepts
+     * (or rejects) it.
      *
      * @param properties application properties, plus system properties keyed {@code $.xx} (e.g. {@code $.mid},
      *            {@code $.cid}, {@code $.ct}, {@code $.ce}); a message id is generated when {@code $.mid} is absent
@@ -619,7 +725,7 @@ public final class IotHubEmulator implements AutoCloseable {
         this.live.put(clientId, connection);
         endpoint.accept(sessionPresent);
         this.counters.increment(Counter.CONNECTS, clientId);
-        log(ConnectionEvent.connected(now, clientId, tokenExpiry));
+        log(ConnectionEvent.connected(now, clientId, tokenExpiry, HubTransport.MQTT));
         LOG.info("{} connected (session present: {}, token expires {})", clientId, sessionPresent, tokenExpiry);
 
         long delay = Math.max(1, tokenExpiry.toEpochMilli() + this.expiryGrace.toMillis() - this.clock.millis());
@@ -636,7 +742,7 @@ public final class IotHubEmulator implements AutoCloseable {
 
     private void refuse(MqttEndpoint endpoint, String clientId, ConnectRefusal refusal) {
         this.counters.refused(refusal, clientId);
-        log(ConnectionEvent.refused(this.clock.instant(), clientId, refusal));
+        log(ConnectionEvent.refused(this.clock.instant(), clientId, refusal, HubTransport.MQTT));
         LOG.info("CONNECT of {} refused: {} (CONNACK {})", clientId, refusal, refusal.returnCode());
         MqttConnectReturnCode code;
         switch (refusal.returnCode()) {
@@ -673,7 +779,7 @@ public final class IotHubEmulator implements AutoCloseable {
         }
         String clientId = connection.clientId();
         this.live.remove(clientId, connection);
-        log(ConnectionEvent.disconnected(at, clientId, reason));
+        log(ConnectionEvent.disconnected(at, clientId, reason, HubTransport.MQTT));
         LOG.info("{} disconnected: {}", clientId, reason);
         if (!connection.inflight.isEmpty()) {
             ConcurrentLinkedDeque<CloudToDeviceMessage> queue = this.cloudToDeviceQueues
@@ -734,15 +840,19 @@ public final class IotHubEmulator implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        TelemetryMessage telemetry = new TelemetryMessage(connection.identity.deviceId(),
-                connection.identity.moduleId(), message.topicName(), message.payload().getBytes(), properties,
-                this.clock.instant(), message.qosLevel().value(), message.isDup());
-        this.counters.increment(Counter.MESSAGES_RECEIVED, connection.clientId());
+        record(new TelemetryMessage(connection.identity.deviceId(), connection.identity.moduleId(),
+                message.topicName(), message.payload().getBytes(), properties, this.clock.instant(),
+                message.qosLevel().value(), message.isDup()));
+        return true;
+    }
+
+    /** Records accepted telemetry from either transport. */
+    private void record(TelemetryMessage telemetry) {
+        this.counters.increment(Counter.MESSAGES_RECEIVED, telemetry.clientId());
         synchronized (this.messages) {
             this.messages.add(telemetry);
             this.messages.notifyAll();
         }
-        return true;
     }
 
     private boolean onTwinGet(HubConnection connection, String topic) {
@@ -847,11 +957,20 @@ public final class IotHubEmulator implements AutoCloseable {
         }
     }
 
-    /** Publishes the device's queued C2D messages if it is connected and subscribed to its devicebound filter. */
+    /**
+     * Publishes the device's queued C2D messages if it is connected over MQTT and subscribed to its devicebound
+     * filter, or sends them on its AMQP devicebound link.
+     */
     private void deliverCloudToDevice(String deviceId) {
         HubConnection connection = this.live.get(deviceId);
         ConcurrentLinkedDeque<CloudToDeviceMessage> queue = this.cloudToDeviceQueues.get(deviceId);
-        if (connection == null || queue == null) {
+        if (queue == null) {
+            return;
+        }
+        if (connection == null) {
+            if (this.amqp != null) {
+                this.amqp.deliverCloudToDevice(deviceId);
+            }
             return;
         }
         CloudToDeviceMessage message;

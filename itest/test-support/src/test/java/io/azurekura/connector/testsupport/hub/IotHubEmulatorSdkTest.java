@@ -58,7 +58,8 @@ class IotHubEmulatorSdkTest {
 
     @BeforeEach
     void startHub() {
-        this.hub = IotHubEmulator.builder().start();
+        // MQTT only; another test process may still hold 8883 for a moment
+        this.hub = LoopbackPorts.startHub(IotHubEmulator.builder().withoutAmqp());
         this.hub.addDevice("dev1", this.key).addModule("dev1", "mod1", this.moduleKey);
     }
 
