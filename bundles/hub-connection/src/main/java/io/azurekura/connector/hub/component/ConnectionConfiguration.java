@@ -33,6 +33,11 @@ final class ConnectionConfiguration {
     final TrustSource trustSource;
     final Path pemFile;
     final SupervisorSettings settings;
+    /** Share one AMQP connection per hub with the gateway's other multiplexed identities. */
+    final boolean multiplexed;
+    /** The gateway-wide connect rate and burst (every instance carries them; the latest configured applies). */
+    final int connectRatePerSecond;
+    final int connectBurst;
     final List<String> warnings;
 
     ConnectionConfiguration(Map<String, ?> properties) {
@@ -89,6 +94,17 @@ final class ConnectionConfiguration {
                 .queueCapacity((int) config.number("queue.capacity", 1000, 1, 1_000_000))
                 .messageTimeout(Duration.ofSeconds(config.number("message.timeout.seconds", 300, 1, 604_800)))
                 .configurationProblems(problems).build();
+        boolean multiplexing = config.bool("amqp.multiplexing", false);
+        boolean amqp = transport == Transport.AMQPS || transport == Transport.AMQPS_WS;
+        if (multiplexing && !amqp) {
+            config.problem("amqp.multiplexing applies to AMQP transports only; " + transport + " connects alone");
+        } else if (multiplexing && this.moduleId != null) {
+            config.problem("amqp.multiplexing: the Azure SDK cannot multiplex modules; module " + this.moduleId
+                    + " connects alone");
+        }
+        this.multiplexed = multiplexing && amqp && this.moduleId == null;
+        this.connectRatePerSecond = (int) config.number("connect.rate.per.second", 10, 1, 1000);
+        this.connectBurst = (int) config.number("connect.burst", 10, 1, 1000);
         this.warnings = List.copyOf(config.problems());
     }
 }

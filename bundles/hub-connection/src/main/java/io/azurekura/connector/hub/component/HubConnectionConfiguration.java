@@ -44,6 +44,27 @@ import org.osgi.service.metatype.annotations.Option;
                     + "when a new token arrives; AMQP renews the token on the open connection.")
     String transport() default "MQTT";
 
+    @AttributeDefinition(name = "Share one AMQP connection per hub",
+            description = "AMQP transports only. On: this device identity shares one AMQP connection with every other "
+                    + "connection instance on this gateway that has this option on and the same hub host name (up to "
+                    + "1000 devices per connection, 500 over WebSocket; more open another connection). Each identity "
+                    + "still renews its own token on the shared connection. Saves a TLS connection and the Azure "
+                    + "SDK's worker threads per identity, which matters from tens of identities on. Modules cannot "
+                    + "share a connection (Azure SDK limit) and keep their own. Off: one connection per identity.")
+    boolean amqp_multiplexing() default false;
+
+    @AttributeDefinition(name = "New connections per second (gateway)", min = "1", max = "1000",
+            description = "How many new connections all connection instances of this gateway together may open "
+                    + "per second, so that after a restart many identities neither flood IoT Hub (which throttles "
+                    + "new connections per hub) nor the token server. Shared by all instances: the value of the "
+                    + "instance configured most recently applies to all.")
+    int connect_rate_per_second() default 10;
+
+    @AttributeDefinition(name = "New connection burst (gateway)", min = "1", max = "1000",
+            description = "How many new connections may start at once before the per-second rate applies. Shared "
+                    + "by all instances like the rate.")
+    int connect_burst() default 10;
+
     @AttributeDefinition(name = "Keep-alive (s)", min = "10", max = "1767",
             description = "MQTT keep-alive and AMQP idle timeout. IoT Hub allows at most 1767 s; NAT routers "
                     + "that drop idle connections need less.")

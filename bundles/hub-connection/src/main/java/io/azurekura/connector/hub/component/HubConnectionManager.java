@@ -46,9 +46,14 @@ import io.azurekura.connector.api.hub.TelemetryMessage;
 import io.azurekura.connector.common.time.Clock;
 import io.azurekura.connector.hub.identity.IdentityResolver;
 import io.azurekura.connector.hub.identity.ProvisionedIdentity;
+import io.azurekura.connector.hub.client.HubClientFactory;
 import io.azurekura.connector.hub.sdk.AzureSdkClientFactory;
+import io.azurekura.connector.hub.sdk.MultiplexedClientFactory;
+import io.azurekura.connector.hub.supervisor.ConnectRateLimiter;
 import io.azurekura.connector.hub.supervisor.HubConnectionSupervisor;
 import io.azurekura.connector.hub.supervisor.PlannedReconnectGate;
+import io.azurekura.connector.hub.supervisor.SharedSupervisorPool;
+import io.azurekura.connector.hub.supervisor.SupervisorExecutors;
 import io.azurekura.connector.hub.trust.TrustContexts;
 import io.azurekura.connector.hub.trust.TrustProvider;
 import io.azurekura.connector.hub.trust.TrustUnavailableException;
@@ -114,9 +119,16 @@ public final class HubConnectionManager implements HubConnection, ConfigurableCo
                 : configuration.staticIdentity == null ? unresolved() : IdentityResolver.fixed(
                         configuration.staticIdentity);
         SecureRandom random = new SecureRandom();
-        HubConnectionSupervisor next = new HubConnectionSupervisor(configuration.settings,
-                new AzureSdkClientFactory(), this.cache, identities, trustProvider(configuration),
-                PlannedReconnectGate.GATEWAY, Clock.SYSTEM, random::nextDouble);
+        ConnectRateLimiter.GATEWAY.configure(configuration.connectRatePerSecond, configuration.connectBurst);
+        // Multiplexed identities share the gateway's AMQP connections and supervisor threads; the others keep a
+        // connection and a supervisor thread of their own (their SDK client has several threads anyway).
+        HubClientFactory clients = configuration.multiplexed ? MultiplexedClientFactory.GATEWAY
+                : new AzureSdkClientFactory();
+        SupervisorExecutors.Source threads = configuration.multiplexed ? SharedSupervisorPool.GATEWAY
+                : SupervisorExecutors.DEDICATED;
+        HubConnectionSupervisor next = new HubConnectionSupervisor(configuration.settings, clients, this.cache,
+                identities, trustProvider(configuration), PlannedReconnectGate.GATEWAY, ConnectRateLimiter.GATEWAY,
+                threads, Clock.SYSTEM, random::nextDouble);
         HubConnectionSupervisor previous;
         synchronized (this) {
             this.properties = Map.copyOf(config);

@@ -1,8 +1,5 @@
 package io.azurekura.connector.hub.sdk;
 
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -16,18 +13,13 @@ import com.microsoft.azure.sdk.iot.device.InternalClient;
 import com.microsoft.azure.sdk.iot.device.IotHubClientProtocol;
 import com.microsoft.azure.sdk.iot.device.IotHubMessageResult;
 import com.microsoft.azure.sdk.iot.device.Message;
-import com.microsoft.azure.sdk.iot.device.MessageProperty;
 import com.microsoft.azure.sdk.iot.device.ModuleClient;
 import com.microsoft.azure.sdk.iot.device.SasTokenProvider;
 import com.microsoft.azure.sdk.iot.device.exceptions.IotHubClientException;
-import com.microsoft.azure.sdk.iot.device.transport.RetryDecision;
 
-import io.azurekura.connector.api.hub.CloudToDeviceMessage;
 import io.azurekura.connector.api.hub.ConnectionReason;
 import io.azurekura.connector.api.hub.HubIdentity;
 import io.azurekura.connector.api.hub.TelemetryMessage;
-import io.azurekura.connector.api.token.SasFormat;
-import io.azurekura.connector.common.concurrent.NamedThreadFactory;
 import io.azurekura.connector.hub.client.ClientSpec;
 import io.azurekura.connector.hub.client.ClientStatus;
 import io.azurekura.connector.hub.client.HubClient;
@@ -48,19 +40,8 @@ final class AzureSdkHubClient implements HubClient {
     AzureSdkHubClient(ClientSpec spec, HubClientListener listener) {
         this.identity = spec.identity();
         this.listener = listener;
-        ClientOptions.ClientOptionsBuilder options = ClientOptions.builder()
-                .keepAliveInterval(spec.keepAliveSeconds())
-                // The SDK's worker threads carry our prefix (the SDK only applies it to non-"identifiable" names),
-                // so a leak check after deactivation finds them; Paho's own threads are named "MQTT ...: <id>".
-                .useIdentifiableThreadNames(false)
-                .threadNamePrefix(NamedThreadFactory.PREFIX + "sdk-")
-                .threadNameSuffix("-" + spec.identity())
-                // Expiry disconnects are handled (and logged) by the supervisor; the SDK need not shout about them.
-                .logRoutineDisconnectsAsErrors(false);
-        if (spec.sslContext() != null) {
-            options.sslContext(spec.sslContext());
-        }
-        SasTokenProvider tokens = new NeverFailingTokenProvider(spec);
+        ClientOptions.ClientOptionsBuilder options = SdkAdapters.clientOptions(spec);
+        SasTokenProvider tokens = new SdkAdapters.NeverFailingTokenProvider(spec);
         IotHubClientProtocol protocol = IotHubClientProtocol.valueOf(spec.transport().name());
         String module = this.identity.moduleId().orElse(null);
         if (module == null) {
@@ -75,9 +56,7 @@ final class AzureSdkHubClient implements HubClient {
             this.client = moduleClient;
         }
         this.client.setOperationTimeout(spec.operationTimeout().toMillis());
-        // The SDK's own reconnects follow our delays (it retries forever until the operation timeout).
-        this.client.setRetryPolicy((attempt, error) -> new RetryDecision(true,
-                spec.retryDelay().apply(attempt).toMillis()));
+        this.client.setRetryPolicy(SdkAdapters.retryPolicy(spec));
         this.client.setConnectionStatusChangeCallback(this::onStatusChanged, null);
     }
 
@@ -96,12 +75,7 @@ final class AzureSdkHubClient implements HubClient {
 
     @Override
     public void send(TelemetryMessage message, Consumer<SendResult> onResult) {
-        Message sdkMessage = new Message(message.body());
-        message.messageId().ifPresent(sdkMessage::setMessageId);
-        message.correlationId().ifPresent(sdkMessage::setCorrelationId);
-        message.contentType().ifPresent(sdkMessage::setContentType);
-        message.contentEncoding().ifPresent(sdkMessage::setContentEncoding);
-        message.properties().forEach(sdkMessage::setProperty);
+        Message sdkMessage = SdkAdapters.toSdkMessage(message);
         AtomicBoolean reported = new AtomicBoolean();
         this.client.sendEventAsync(sdkMessage, (sent, error, context) -> {
             if (reported.compareAndSet(false, true)) {
@@ -129,42 +103,8 @@ final class AzureSdkHubClient implements HubClient {
     }
 
     private IotHubMessageResult onCloudToDevice(Message message, Object context) {
-        Map<String, String> properties = new LinkedHashMap<>();
-        for (MessageProperty property : message.getProperties()) {
-            properties.put(property.getName(), property.getValue());
-        }
-        this.listener.onCloudToDevice(new CloudToDeviceMessage(this.identity, message.getBytes(),
-                message.getMessageId(), message.getCorrelationId(), message.getContentType(),
-                message.getContentEncoding(), properties, Instant.now()));
+        this.listener.onCloudToDevice(SdkAdapters.fromSdkMessage(this.identity, message));
         // MQTT only knows COMPLETE (PUBACK); the message is handed to our dispatcher, which owns it from here.
         return IotHubMessageResult.COMPLETE;
-    }
-
-    /**
-     * The SDK must never get null or an exception from the provider: on MQTT reconnect that becomes a 10 ms hot
-     * loop (azure-sdk-facts.md §2). Our supplier already promises this; the guard keeps the promise if it breaks.
-     */
-    private static final class NeverFailingTokenProvider implements SasTokenProvider {
-
-        private final ClientSpec spec;
-        private final char[] placeholder;
-
-        NeverFailingTokenProvider(ClientSpec spec) {
-            this.spec = spec;
-            // Well formed and long expired: the hub refuses it and the SDK backs off.
-            this.placeholder = (SasFormat.PREFIX + "sr=" + spec.identity().tokenScope().resourceUri()
-                    + "&sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D&se=1").toCharArray();
-        }
-
-        @Override
-        public char[] getSasToken() {
-            try {
-                char[] token = this.spec.tokenSupplier().get();
-                return token != null && token.length > 0 ? token : this.placeholder.clone();
-            } catch (RuntimeException e) {
-                LOG.warn("Token supplier failed; handing the SDK an expired placeholder: {}", e.getClass().getName());
-                return this.placeholder.clone();
-            }
-        }
     }
 }

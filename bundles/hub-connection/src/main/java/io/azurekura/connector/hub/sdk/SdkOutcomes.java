@@ -4,6 +4,9 @@ import com.microsoft.azure.sdk.iot.device.IotHubConnectionStatusChangeReason;
 import com.microsoft.azure.sdk.iot.device.IotHubStatusCode;
 import com.microsoft.azure.sdk.iot.device.exceptions.IotHubClientException;
 import com.microsoft.azure.sdk.iot.device.transport.IotHubConnectionStatus;
+import com.microsoft.azure.sdk.iot.device.transport.TransportException;
+import com.microsoft.azure.sdk.iot.device.transport.amqps.exceptions.AmqpUnauthorizedAccessException;
+import com.microsoft.azure.sdk.iot.device.transport.https.exceptions.UnauthorizedException;
 import com.microsoft.azure.sdk.iot.device.transport.mqtt.exceptions.MqttBadUsernameOrPasswordException;
 import com.microsoft.azure.sdk.iot.device.transport.mqtt.exceptions.MqttUnauthorizedException;
 
@@ -70,6 +73,27 @@ final class SdkOutcomes {
             return ConnectionReason.BAD_CREDENTIAL;
         }
         return e.isRetryable() ? ConnectionReason.NO_NETWORK : ConnectionReason.COMMUNICATION_ERROR;
+    }
+
+    /**
+     * Classifies why a device could not join a multiplexed connection: a put-token answered 401 arrives as the
+     * HTTPS-named UnauthorizedException (IotHubStatusCode.getConnectionStatusException) or, for links, as
+     * AmqpUnauthorizedAccessException; a failed connection as a (retryable or not) transport or client exception.
+     */
+    static ConnectionReason registrationFailure(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnauthorizedException || t instanceof AmqpUnauthorizedAccessException
+                    || t instanceof IotHubClientException e && e.getStatusCode() == IotHubStatusCode.UNAUTHORIZED) {
+                return ConnectionReason.BAD_CREDENTIAL;
+            }
+        }
+        if (error instanceof TransportException e) {
+            return e.isRetryable() ? ConnectionReason.NO_NETWORK : ConnectionReason.COMMUNICATION_ERROR;
+        }
+        if (error instanceof IotHubClientException e) {
+            return e.isRetryable() ? ConnectionReason.NO_NETWORK : ConnectionReason.COMMUNICATION_ERROR;
+        }
+        return ConnectionReason.COMMUNICATION_ERROR;
     }
 
     static boolean isCredentialRefusal(Throwable error) {

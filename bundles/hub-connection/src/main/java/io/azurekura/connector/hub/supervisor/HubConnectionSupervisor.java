@@ -10,11 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
@@ -43,7 +41,6 @@ import io.azurekura.connector.api.hub.SendFailure;
 import io.azurekura.connector.api.hub.TelemetryMessage;
 import io.azurekura.connector.api.token.SasToken;
 import io.azurekura.connector.hub.identity.IdentityResolver;
-import io.azurekura.connector.common.concurrent.NamedThreadFactory;
 import io.azurekura.connector.common.redact.Redactor;
 import io.azurekura.connector.common.time.Clock;
 import io.azurekura.connector.hub.client.ClientSpec;
@@ -66,9 +63,10 @@ import io.azurekura.connector.hub.trust.TrustUnavailableException;
  * one expires, one identity at a time across the gateway, holding messages meanwhile;</li>
  * <li>a refused token is invalidated in the cache; refusals of fresh tokens are reported to the DPS provisioner.</li>
  * </ul>
- * All lifecycle work, including every blocking SDK call ({@code open}, {@code close}), runs on one supervisor thread
- * per connection; SDK callbacks only post events to it. Callers' futures and listeners run on a separate callback
- * thread.
+ * All lifecycle work, including every blocking SDK call ({@code open}, {@code close}), runs serially on the
+ * connection's supervisor executor (a thread of its own, or a lane of the gateway's shared pool); SDK callbacks only
+ * post events to it. Callers' futures and listeners run on a separate serial callback executor. Every new connection
+ * first takes a slot from the gateway-wide {@link ConnectRateLimiter}.
  */
 public final class HubConnectionSupervisor implements HubConnection, AutoCloseable {
 
@@ -87,7 +85,9 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
     private final PlannedReconnectGate gate;
     private final Clock clock;
     private final DoubleSupplier random;
-    private final ScheduledThreadPoolExecutor supervisor;
+    private final ConnectRateLimiter limiter;
+    private final SupervisorExecutors executors;
+    private final ScheduledExecutorService supervisor;
     private final ExecutorService callbacks;
     private final OutboundQueue queue;
     private final TokenListener tokenListener = this::onTokenEvent;
@@ -110,6 +110,11 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
     private long gapStartNanos = -1;
     private long lastRefusedExpiry = Long.MIN_VALUE;
     private int freshRefusals;
+    /** The monotonic time of the connect slot reserved from the rate limiter, while waiting for it. */
+    private long connectSlotNanos;
+    private boolean slotReserved;
+    /** A slot whose time has come, not yet used by a connection. */
+    private boolean slotReady;
 
     // Status, readable from any thread.
     private final Object statusLock = new Object();
@@ -132,9 +137,21 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
     private long disconnectedTotalNanos;
     private long disconnectedSinceNanos = -1;
 
+    /** A supervisor on threads of its own, without a connect rate limit. */
     public HubConnectionSupervisor(SupervisorSettings settings, HubClientFactory clients, SasTokenCache cache,
             IdentityResolver identities, TrustProvider trust, PlannedReconnectGate gate, Clock clock,
             DoubleSupplier random) {
+        this(settings, clients, cache, identities, trust, gate, ConnectRateLimiter.UNLIMITED,
+                SupervisorExecutors.DEDICATED, clock, random);
+    }
+
+    /**
+     * @param limiter the gateway-wide bucket every new connection takes a slot from
+     * @param executors where the supervisor's and the callbacks' serial executors come from
+     */
+    public HubConnectionSupervisor(SupervisorSettings settings, HubClientFactory clients, SasTokenCache cache,
+            IdentityResolver identities, TrustProvider trust, PlannedReconnectGate gate, ConnectRateLimiter limiter,
+            SupervisorExecutors.Source executors, Clock clock, DoubleSupplier random) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clients = Objects.requireNonNull(clients, "clients");
         this.cache = Objects.requireNonNull(cache, "cache");
@@ -143,13 +160,11 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
         this.gate = Objects.requireNonNull(gate, "gate");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
+        this.limiter = Objects.requireNonNull(limiter, "limiter");
         this.since = Instant.ofEpochMilli(clock.wallMillis());
-        this.supervisor = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("hub-supervisor"));
-        this.supervisor.setRemoveOnCancelPolicy(true);
-        // Deactivation must not wait for (or run) reconnects scheduled minutes ahead.
-        this.supervisor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                new NamedThreadFactory("hub-callbacks"));
+        this.executors = executors.create();
+        this.supervisor = this.executors.supervisor();
+        this.callbacks = this.executors.callbacks();
         this.queue = new OutboundQueue(settings.queueCapacity(), clock, this.callbacks);
     }
 
@@ -206,7 +221,9 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
         this.callbacks.shutdown();
         if (!awaitTermination(this.callbacks, Duration.ofSeconds(2))) {
             this.callbacks.shutdownNow();
+            awaitTermination(this.callbacks, Duration.ofSeconds(2));
         }
+        this.executors.release();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -307,6 +324,13 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
                     "waiting for the DPS provisioner's assignment");
             return;
         }
+        boolean firstTokenRequest = this.token == null || this.identity == null
+                || !this.identity.sameIdentityAs(resolved.get());
+        // An identity's first token request already takes its connect slot: after a restart the slots spread the
+        // token server's load as well as the hub's, and the connection that follows the token uses the same slot.
+        if (firstTokenRequest && !haveConnectSlot()) {
+            return;
+        }
         useIdentity(resolved.get());
         if (!hasValidToken()) {
             setState(ConnectionState.WAITING, ConnectionReason.TOKEN_UNAVAILABLE, tokenProblem());
@@ -319,6 +343,10 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
             backOff(ConnectionState.WAITING, ConnectionReason.TRUST_UNAVAILABLE, Redactor.redact(e.getMessage()));
             return;
         }
+        if (!haveConnectSlot()) {
+            return; // connect() runs again when the slot is due
+        }
+        this.slotReady = false;
         ConnectionReason why;
         synchronized (this.statusLock) {
             // Say why we are (re)connecting: the failure we are retrying after, the renewal, or a fresh start.
@@ -353,6 +381,43 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
             return;
         }
         onConnected(connection);
+    }
+
+    /**
+     * True when this connection holds a due slot from the gateway-wide rate limiter (reserving one if needed);
+     * otherwise connect() is scheduled for the slot's time. A reserved slot is kept across other wake-ups, so an
+     * identity never reserves twice for one connection.
+     */
+    private boolean haveConnectSlot() {
+        if (this.slotReady) {
+            return true;
+        }
+        long now = this.clock.monotonicNanos();
+        if (!this.slotReserved) {
+            long waitMillis = this.limiter.reserveMillis();
+            if (waitMillis <= 0) {
+                this.slotReady = true;
+                return true;
+            }
+            this.slotReserved = true;
+            this.connectSlotNanos = now + waitMillis * 1_000_000;
+        }
+        long remainingNanos = this.connectSlotNanos - now;
+        if (remainingNanos <= 0) {
+            this.slotReserved = false;
+            this.slotReady = true;
+            return true;
+        }
+        long remainingMillis = (remainingNanos + 999_999) / 1_000_000;
+        ConnectionReason why;
+        synchronized (this.statusLock) {
+            why = this.reason;
+        }
+        setState(ConnectionState.CONNECTING, why, "waiting " + remainingMillis
+                + " ms for the gateway's connect rate limit");
+        cancel(this.reopenTask);
+        this.reopenTask = schedule(this::connect, remainingMillis);
+        return false;
     }
 
     private void useIdentity(HubIdentity resolved) {

@@ -98,6 +98,32 @@ class ConnectionConfigurationTest {
     }
 
     @Test
+    void multiplexingAppliesToAmqpDevicesOnly() {
+        Map<String, Object> amqp = staticDevice();
+        amqp.put("transport", "AMQPS");
+        amqp.put("amqp.multiplexing", true);
+        amqp.put("connect.rate.per.second", 50);
+        amqp.put("connect.burst", 5);
+        ConnectionConfiguration multiplexed = new ConnectionConfiguration(amqp);
+        assertThat(multiplexed.multiplexed).isTrue();
+        assertThat(multiplexed.connectRatePerSecond).isEqualTo(50);
+        assertThat(multiplexed.connectBurst).isEqualTo(5);
+        assertThat(multiplexed.warnings).isEmpty();
+
+        Map<String, Object> mqtt = staticDevice();
+        mqtt.put("amqp.multiplexing", true);
+        ConnectionConfiguration alone = new ConnectionConfiguration(mqtt);
+        assertThat(alone.multiplexed).isFalse();
+        assertThat(alone.warnings).singleElement().asString().contains("AMQP transports only");
+
+        amqp.put("module.id", "telemetry");
+        ConnectionConfiguration module = new ConnectionConfiguration(amqp);
+        assertThat(module.multiplexed).isFalse();
+        assertThat(module.warnings).singleElement().asString().contains("cannot multiplex modules");
+        assertThat(new ConnectionConfiguration(staticDevice()).connectRatePerSecond).isEqualTo(10);
+    }
+
+    @Test
     void aPemTrustSourceNeedsAFile() {
         Map<String, Object> properties = staticDevice();
         properties.put("trust.source", "PEM_FILE");

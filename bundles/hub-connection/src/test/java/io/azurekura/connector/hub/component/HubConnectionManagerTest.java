@@ -136,6 +136,52 @@ class HubConnectionManagerTest {
                 .as("threads still running after deactivation").isEmpty());
     }
 
+    @Test
+    void multiplexedInstancesShareOneAmqpConnectionAndLeaveNothingRunningAfterDeactivation() throws Exception {
+        this.hub = LoopbackHub.start(Duration.ZERO);
+        String key = SasSigner.newKey();
+        this.hub.addDevice("mux-a", key).addDevice("mux-b", key);
+        this.chain = new SigningTokenChain(key, Duration.ofHours(1), Duration.ofSeconds(2));
+        Path caFile = Files.writeString(this.dir.resolve("hub-ca.pem"), TestPki.shared().caCertificatePem());
+        Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+        HubConnectionManager second = component(this.chain.cache);
+        this.component = component(this.chain.cache);
+        try {
+            for (String device : List.of("mux-a", "mux-b")) {
+                Map<String, Object> config = new HashMap<>();
+                config.put("kura.service.pid", "hub-" + device);
+                config.put("hub.host", "localhost");
+                config.put("device.id", device);
+                config.put("transport", "AMQPS");
+                config.put("amqp.multiplexing", true);
+                config.put("connect.rate.per.second", 20);
+                config.put("trust.source", "PEM_FILE");
+                config.put("trust.pem.file", caFile.toString());
+                (device.equals("mux-a") ? this.component : second).activate(config);
+            }
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> this.component.state() == ConnectionState.CONNECTED
+                    && second.state() == ConnectionState.CONNECTED);
+            this.component.send(TelemetryMessage.ofJson("{\"from\":\"a\"}")).toCompletableFuture().get(10,
+                    TimeUnit.SECONDS);
+            second.send(TelemetryMessage.ofJson("{\"from\":\"b\"}")).toCompletableFuture().get(10,
+                    TimeUnit.SECONDS);
+            assertThat(this.hub.counters().amqpConnections()).isEqualTo(1);
+            assertThat(this.hub.isConnectedOverAmqp("mux-a")).isTrue();
+            assertThat(this.hub.isConnectedOverAmqp("mux-b")).isTrue();
+        } finally {
+            second.deactivate();
+        }
+        this.component.deactivate();
+        this.component = null;
+
+        // Deactivation closed our end; the hub sees the close when it arrives.
+        await().atMost(Duration.ofSeconds(10)).until(() -> this.hub.openAmqpConnections() == 0);
+        this.chain.close();
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertThat(threadsStartedSince(before))
+                .as("threads still running after deactivation").isEmpty());
+    }
+
     private static List<String> threadsStartedSince(Set<Thread> before) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t) && t.isAlive())
                 .map(Thread::getName).filter(name -> NOT_OURS.stream().noneMatch(name::startsWith))

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -186,15 +187,21 @@ class HubConnectionEndToEndTest {
         sender.shutdown();
         assertThat(sender.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
         CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
-        // One planned reconnect per renewal: settle any renewal that is between token and reconnect right now.
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> connection.status().plannedReconnects() == chain.fetches.get() - 1);
+        // One planned reconnect per renewal and one hub connect per planned reconnect. Renewals go on while we
+        // look, so read all three counters at a moment when no renewal is between token, reconnect and CONNACK.
+        AtomicReference<ConnectionStatus> settled = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            ConnectionStatus now = connection.status();
+            settled.set(now);
+            return connection.state() == ConnectionState.CONNECTED
+                    && now.plannedReconnects() == chain.fetches.get() - 1
+                    && now.plannedReconnects() == hub.counters().connects(this.deviceId) - 1;
+        });
 
-        ConnectionStatus status = connection.status();
+        ConnectionStatus status = settled.get();
         assertThat(hub.counters().expiryDrops(this.deviceId)).isZero();
         assertThat(status.expiryDisconnects()).isZero();
         assertThat(status.unplannedReconnects()).isZero();
-        assertThat(status.plannedReconnects()).isEqualTo(hub.counters().connects(this.deviceId) - 1);
         List<Instant> tokenExpiries = hub.connectionEvents(this.deviceId).stream()
                 .filter(e -> e.kind() == ConnectionEvent.Kind.CONNECTED).map(ConnectionEvent::tokenExpiry).toList();
         assertThat(tokenExpiries).doesNotHaveDuplicates().isSorted();

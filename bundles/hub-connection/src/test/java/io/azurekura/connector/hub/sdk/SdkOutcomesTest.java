@@ -7,6 +7,9 @@ import org.junit.jupiter.api.Test;
 import com.microsoft.azure.sdk.iot.device.IotHubConnectionStatusChangeReason;
 import com.microsoft.azure.sdk.iot.device.IotHubStatusCode;
 import com.microsoft.azure.sdk.iot.device.exceptions.IotHubClientException;
+import com.microsoft.azure.sdk.iot.device.transport.TransportException;
+import com.microsoft.azure.sdk.iot.device.transport.amqps.exceptions.AmqpUnauthorizedAccessException;
+import com.microsoft.azure.sdk.iot.device.transport.https.exceptions.UnauthorizedException;
 import com.microsoft.azure.sdk.iot.device.transport.mqtt.exceptions.MqttBadUsernameOrPasswordException;
 import com.microsoft.azure.sdk.iot.device.transport.mqtt.exceptions.MqttUnauthorizedException;
 
@@ -24,6 +27,22 @@ class SdkOutcomesTest {
                 .isEqualTo(ConnectionReason.BAD_CREDENTIAL);
         assertThat(SdkOutcomes.reason(IotHubConnectionStatusChangeReason.COMMUNICATION_ERROR,
                 new RuntimeException("other"))).isEqualTo(ConnectionReason.COMMUNICATION_ERROR);
+    }
+
+    @Test
+    void multiplexedRegistrationFailuresAreClassified() {
+        // a put-token answered 401 (IotHubStatusCode.getConnectionStatusException names it after HTTPS)
+        assertThat(SdkOutcomes.registrationFailure(new UnauthorizedException("401")))
+                .isEqualTo(ConnectionReason.BAD_CREDENTIAL);
+        assertThat(SdkOutcomes.registrationFailure(new AmqpUnauthorizedAccessException("Token Invalid.")))
+                .isEqualTo(ConnectionReason.BAD_CREDENTIAL);
+        TransportException retryable = new TransportException("connection refused");
+        retryable.setRetryable(true);
+        assertThat(SdkOutcomes.registrationFailure(retryable)).isEqualTo(ConnectionReason.NO_NETWORK);
+        assertThat(SdkOutcomes.registrationFailure(new IotHubClientException(
+                IotHubStatusCode.DEVICE_OPERATION_TIMED_OUT, "timed out"))).isEqualTo(ConnectionReason.NO_NETWORK);
+        assertThat(SdkOutcomes.registrationFailure(new IllegalStateException("closed")))
+                .isEqualTo(ConnectionReason.COMMUNICATION_ERROR);
     }
 
     @Test

@@ -253,6 +253,8 @@ class AzureCloudConnectionTest {
     void connectionCallbacksIgnorePlannedTokenRenewalsAndReportHubOutages() throws Exception {
         // Tokens live 10 s and are renewed at half their life: a planned reconnect every ~5 s
         tokenServer.setTokenTtl(Duration.ofSeconds(10));
+        // The hub is away until the listeners are in place, so that they see the first establishment.
+        hub.stop();
         createConnection();
         addPublisher(Map.of());
         CloudPublisher publisher = this.runtime.awaitService(CloudPublisher.class,
@@ -264,6 +266,8 @@ class AzureCloudConnectionTest {
         publisher.registerCloudConnectionListener(viaPublisher);
         HubConnection connection = this.runtime.awaitService(HubConnection.class,
                 "(kura.service.pid=" + HUB_CONNECTION + ")", TIMEOUT);
+        assertThat(manager.isConnected()).isFalse();
+        restartHub();
 
         await().atMost(TIMEOUT).until(manager::isConnected);
         await().atMost(TIMEOUT).until(() -> viaManager.calls().contains("established"));
@@ -430,19 +434,25 @@ class AzureCloudConnectionTest {
                 TIMEOUT);
     }
 
-    /** The connection's "New publisher" dialog, then the publisher's tab. */
+    /**
+     * The connection's "New publisher" dialog, then the publisher's tab, which the web console lists only once the
+     * new component has registered.
+     */
     private void addPublisher(Map<String, Object> settings) throws KuraException {
-        this.configurationService.createFactoryConfiguration(PUBLISHER_FACTORY_PID, PUBLISHER,
-                Map.of("cloud.endpoint.service.pid", CONNECTION), true);
-        if (!settings.isEmpty()) {
-            this.runtime.awaitConfigured(PUBLISHER, this.runtime.updateConfiguration(PUBLISHER, settings), TIMEOUT);
-        }
+        addInstance(PUBLISHER_FACTORY_PID, PUBLISHER, settings);
     }
 
     private void addSubscriber(Map<String, Object> settings) throws KuraException {
-        this.configurationService.createFactoryConfiguration(SUBSCRIBER_FACTORY_PID, SUBSCRIBER,
-                Map.of("cloud.endpoint.service.pid", CONNECTION), true);
-        this.runtime.awaitConfigured(SUBSCRIBER, this.runtime.updateConfiguration(SUBSCRIBER, settings), TIMEOUT);
+        addInstance(SUBSCRIBER_FACTORY_PID, SUBSCRIBER, settings);
+    }
+
+    private void addInstance(String factoryPid, String pid, Map<String, Object> settings) throws KuraException {
+        Map<String, Object> created = Map.of("cloud.endpoint.service.pid", CONNECTION);
+        this.configurationService.createFactoryConfiguration(factoryPid, pid, created, true);
+        this.runtime.awaitConfigured(pid, created, TIMEOUT);
+        if (!settings.isEmpty()) {
+            this.runtime.awaitConfigured(pid, this.runtime.updateConfiguration(pid, settings), TIMEOUT);
+        }
     }
 
     private CloudConnectionManager manager() {
