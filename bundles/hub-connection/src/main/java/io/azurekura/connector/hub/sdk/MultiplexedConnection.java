@@ -39,6 +39,12 @@ final class MultiplexedConnection {
     private static final Logger LOG = LoggerFactory.getLogger(MultiplexedConnection.class);
     /** The SDK's own default for (un)registrations (MultiplexingClient.DEFAULT_REGISTRATION_TIMEOUT_MILLISECONDS). */
     static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * The SDK's unregistration polls in 100 ms steps until the device's session is closed, normally a few hundred
+     * ms. When the connection was lost just before, it waits for a session state it never sets
+     * (IotHubTransport.unregisterMultiplexedDeviceClient), so the wait is bounded well below the SDK's default.
+     */
+    static final Duration UNREGISTRATION_TIMEOUT = Duration.ofSeconds(5);
     private static final long REGISTRAR_IDLE_SECONDS = 30;
     /** The connection whose registrar runs on this thread, if any (completions may call back into us there). */
     private static final ThreadLocal<MultiplexedConnection> ON_REGISTRAR = new ThreadLocal<>();
@@ -229,7 +235,7 @@ final class MultiplexedConnection {
 
     private void unregisterQuietly(List<DeviceClient> devices) {
         try {
-            this.client.unregisterDeviceClients(devices, REGISTRATION_TIMEOUT.toMillis());
+            this.client.unregisterDeviceClients(devices, UNREGISTRATION_TIMEOUT.toMillis());
         } catch (IotHubClientException | RuntimeException e) {
             LOG.debug("Unregistering {} devices from {} failed: {}", devices.size(), this.host,
                     SdkOutcomes.describe(e));
@@ -240,10 +246,22 @@ final class MultiplexedConnection {
 
     /** Closes the TLS connection and stops the registrar; called once, after the last member left. */
     void close() {
+        boolean lost = this.dead;
         this.dead = true;
         if (ON_REGISTRAR.get() == this) {
             // The last member left from a completion on our own registrar thread: waiting for it would deadlock.
             closeClient();
+            this.registrar.shutdown();
+            return;
+        }
+        if (lost) {
+            // The connection is gone already: nothing to wait for, and the registrar may still be finishing an
+            // unregistration that the loss made slow. It closes the client and ends when that is done.
+            try {
+                this.registrar.execute(this::closeClient);
+            } catch (RejectedExecutionException e) {
+                closeClient();
+            }
             this.registrar.shutdown();
             return;
         }
