@@ -301,6 +301,8 @@ class AzureCloudConnectionTest {
 
     @Test
     void disconnectClosesTheHubConnectionAndConnectOpensItAgain() throws Exception {
+        // The hub is away until the listener is in place, so that it sees the first establishment.
+        hub.stop();
         createConnection();
         addPublisher(Map.of());
         CloudPublisher publisher = this.runtime.awaitService(CloudPublisher.class,
@@ -308,6 +310,8 @@ class AzureCloudConnectionTest {
         CloudConnectionManager manager = manager();
         ConnectionRecorder recorder = new ConnectionRecorder();
         manager.registerCloudConnectionListener(recorder);
+        assertThat(manager.isConnected()).isFalse();
+        restartHub();
         await().atMost(TIMEOUT).until(() -> manager.isConnected() && hub.isConnected(this.device));
 
         manager.disconnect(); // Kura's Disconnect button
