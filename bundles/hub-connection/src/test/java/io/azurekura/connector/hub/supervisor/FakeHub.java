@@ -1,10 +1,10 @@
 package io.azurekura.connector.hub.supervisor;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -27,18 +27,22 @@ final class FakeHub implements HubClientFactory {
     /** Decides the outcome of each open: null = success. */
     volatile Function<Client, HubClientException> onOpen = c -> null;
     volatile boolean autoAck = true;
-    volatile Duration openTime = Duration.ZERO;
+    /** When set, each open waits for a permit: the test decides how long an open takes. */
+    volatile Semaphore openGate;
     /** Shared between hubs to observe overlapping opens across connections. */
     final AtomicInteger openingNow;
     final AtomicInteger maxOpeningAtOnce;
+    /** Opens begun, shared like the two above. */
+    final AtomicInteger opensBegun;
 
     FakeHub() {
-        this(new AtomicInteger(), new AtomicInteger());
+        this(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
     }
 
-    FakeHub(AtomicInteger openingNow, AtomicInteger maxOpeningAtOnce) {
+    FakeHub(AtomicInteger openingNow, AtomicInteger maxOpeningAtOnce, AtomicInteger opensBegun) {
         this.openingNow = openingNow;
         this.maxOpeningAtOnce = maxOpeningAtOnce;
+        this.opensBegun = opensBegun;
     }
 
     @Override
@@ -79,11 +83,12 @@ final class FakeHub implements HubClientFactory {
         public void open() throws HubClientException {
             int now = FakeHub.this.openingNow.incrementAndGet();
             FakeHub.this.maxOpeningAtOnce.accumulateAndGet(now, Math::max);
+            FakeHub.this.opensBegun.incrementAndGet();
             try {
                 this.tokenAtOpen = this.spec.tokenSupplier().get();
-                long pause = FakeHub.this.openTime.toMillis();
-                if (pause > 0) {
-                    Thread.sleep(pause); // simulates a slow network round trip, not test synchronisation
+                Semaphore gate = FakeHub.this.openGate;
+                if (gate != null) {
+                    gate.acquire();
                 }
                 HubClientException failure = FakeHub.this.onOpen.apply(this);
                 if (failure != null) {

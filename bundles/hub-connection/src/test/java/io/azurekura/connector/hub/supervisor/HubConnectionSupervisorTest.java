@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -196,14 +197,21 @@ class HubConnectionSupervisorTest {
     @Test
     void renewedTokenOverMqttMakesOnePlannedReconnectAndMessagesInTheGapAreDelivered() throws Exception {
         this.cache.issue(SCOPE, LONG_LIFE);
-        this.hub.openTime = Duration.ofMillis(100);
         HubConnectionSupervisor supervisor = start(settings().build());
         awaitState(supervisor, ConnectionState.CONNECTED);
         FakeHub.Client first = this.hub.last();
+        Semaphore openGate = new Semaphore(0);
+        this.hub.openGate = openGate;
 
         this.cache.issue(SCOPE, LONG_LIFE.plusMinutes(1));
-        await().atMost(Duration.ofSeconds(5)).until(() -> this.hub.clients.size() == 2);
+        // The new connection is opening (held at the gate): a message sent now falls in the gap.
+        await().atMost(Duration.ofSeconds(5)).until(() -> this.hub.clients.size() == 2
+                && this.hub.openingNow.get() == 1);
+        long heldSince = System.nanoTime();
         CompletableFuture<MessageReceipt> duringGap = supervisor.send(message("in the gap")).toCompletableFuture();
+        assertThat(duringGap).isNotDone();
+        Duration held = Duration.ofNanos(System.nanoTime() - heldSince);
+        openGate.release();
         duringGap.get(5, TimeUnit.SECONDS);
         awaitState(supervisor, ConnectionState.CONNECTED);
 
@@ -216,7 +224,7 @@ class HubConnectionSupervisorTest {
         assertThat(status.plannedReconnects()).isEqualTo(1);
         assertThat(status.unplannedReconnects()).isZero();
         assertThat(status.lastPlannedReconnectGap()).hasValueSatisfying(gap -> assertThat(gap)
-                .isGreaterThanOrEqualTo(Duration.ofMillis(100)).isLessThan(Duration.ofSeconds(5)));
+                .isGreaterThanOrEqualTo(held).isLessThan(Duration.ofSeconds(5)));
     }
 
     @Test
@@ -278,6 +286,7 @@ class HubConnectionSupervisorTest {
     void plannedReconnectsOfSeveralIdentitiesNeverOverlap() {
         AtomicInteger openingNow = new AtomicInteger();
         AtomicInteger maxAtOnce = new AtomicInteger();
+        AtomicInteger opensBegun = new AtomicInteger();
         PlannedReconnectGate gate = new PlannedReconnectGate();
         List<HubConnectionSupervisor> supervisors = new ArrayList<>();
         List<FakeHub> hubs = new ArrayList<>();
@@ -286,16 +295,26 @@ class HubConnectionSupervisorTest {
             HubIdentity identity = HubIdentity.device("hub.example.net", "dev-" + i, IdentitySource.STATIC);
             scopes.add(identity.tokenScope());
             this.cache.issue(identity.tokenScope(), LONG_LIFE);
-            FakeHub factory = new FakeHub(openingNow, maxAtOnce);
-            factory.openTime = Duration.ofMillis(150);
+            FakeHub factory = new FakeHub(openingNow, maxAtOnce, opensBegun);
             hubs.add(factory);
             supervisors.add(start(settings().build(), IdentityResolver.fixed(identity), TrustProvider.SYSTEM,
                     factory, gate));
         }
         supervisors.forEach(s -> awaitState(s, ConnectionState.CONNECTED));
         maxAtOnce.set(0);
+        Semaphore openGate = new Semaphore(0);
+        hubs.forEach(h -> h.openGate = openGate);
+        int opensBefore = opensBegun.get();
 
         scopes.forEach(scope -> this.cache.issue(scope, LONG_LIFE.plusMinutes(1)));
+        for (int i = 1; i <= 3; i++) {
+            int begun = opensBefore + i;
+            await().atMost(Duration.ofSeconds(10)).until(() -> opensBegun.get() == begun);
+            // One planned reconnect is opening and held there: no other identity may start one meanwhile.
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> opensBegun.get() == begun && openingNow.get() <= 1);
+            openGate.release();
+        }
 
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> supervisors.stream().allMatch(s -> s.status().plannedReconnects() == 1
