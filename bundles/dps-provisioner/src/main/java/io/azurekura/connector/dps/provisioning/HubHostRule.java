@@ -12,7 +12,8 @@ import io.azurekura.connector.dps.wire.UntrustedText;
  * Which IoT Hub a DPS answer (or the saved copy of one) may send this device to. The assigned hub is where the
  * device will present its credentials, so it must be a plain DNS host name (no port, path, user info, query or
  * fragment) under one of the allowed suffixes, matched at a label boundary ({@code evil-azure-devices.net} does not
- * match {@code azure-devices.net}). IP literals only when explicitly allowed, and then only when listed whole.
+ * match {@code azure-devices.net}). IP literals only when explicitly allowed, and then only when listed whole
+ * (docs/dps.md, "Where DPS may send the device").
  */
 public final class HubHostRule {
 
@@ -33,7 +34,8 @@ public final class HubHostRule {
             if (s.startsWith(".")) {
                 s = s.substring(1);
             }
-            if (hostNameProblem(s).isPresent() && !(allowIpLiterals && isIpv4Literal(s))) {
+            boolean valid = isIpv4Literal(s) ? allowIpLiterals : hostNameProblem(s).isEmpty();
+            if (!valid) {
                 throw new IllegalArgumentException("'" + UntrustedText.escape(suffix) + "' is not a host name "
                         + "suffix" + (allowIpLiterals ? " or an IPv4 address" : ""));
             }

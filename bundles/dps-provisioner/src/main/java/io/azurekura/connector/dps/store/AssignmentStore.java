@@ -91,7 +91,8 @@ public final class AssignmentStore {
      * never through a symbolic link (a link to {@code /dev/zero} reports size 0 and never ends; a FIFO blocks the
      * open), at most {@link #MAX_FILE_BYTES} are read, and a file another user owns or may write is ignored: whoever
      * can write it could send the device to a hub of their choosing. The content is only parsed here; whether the
-     * assignment may be used is the provisioner's decision, with the rules it applies to a live DPS answer.
+     * assignment may be used is the provisioner's decision, with the rules it applies to a live DPS answer
+     * (docs/dps.md, "The saved assignment file").
      */
     public Loaded load() {
         byte[] bytes;
@@ -194,9 +195,16 @@ public final class AssignmentStore {
         }
     }
 
+    /** A string field or null; any other JSON type (Gson would turn {@code [1]} into "1") is a damaged file. */
     private static String text(JsonObject json, String field) {
         JsonElement value = json.get(field);
-        return value == null || value.isJsonNull() ? null : value.getAsString();
+        if (value == null || value.isJsonNull()) {
+            return null;
+        }
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+            throw new IllegalStateException(field + " is not a string");
+        }
+        return value.getAsString();
     }
 
     public void save(Assignment assignment) throws IOException {

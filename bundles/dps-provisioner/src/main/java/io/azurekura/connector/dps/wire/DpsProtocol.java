@@ -87,8 +87,9 @@ public final class DpsProtocol {
      * Government ({@code azure-devices.us}). {@code azure-devices.de} is left out: Microsoft Cloud Germany closed
      * on 2021-10-29 (docs/dps.md).
      */
-    public static final java.util.List<String> DEFAULT_HUB_SUFFIXES = java.util.List.of("azure-devices.net",
-            "azure-devices.cn", "azure-devices.us");
+    public static final String DEFAULT_HUB_SUFFIXES_SETTING = "azure-devices.net,azure-devices.cn,azure-devices.us";
+    public static final java.util.List<String> DEFAULT_HUB_SUFFIXES = java.util.List.of(
+            DEFAULT_HUB_SUFFIXES_SETTING.split(","));
     /** Our bound for the custom allocation payload we send (DPS answers are capped at 64 KiB, payload included). */
     public static final int MAX_PAYLOAD_CHARS = 16_384;
     /** DNS: at most 253 characters in all, labels of 1 to 63 (RFC 1035 section 2.3.4). */
