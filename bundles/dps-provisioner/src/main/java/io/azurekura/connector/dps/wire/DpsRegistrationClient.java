@@ -154,7 +154,8 @@ public final class DpsRegistrationClient implements AutoCloseable {
     }
 
     private HttpRequest.Builder json(URI uri, String authorization, Duration timeout) {
-        return base(uri, authorization, timeout).header(DpsProtocol.HEADER_CONTENT_TYPE, DpsProtocol.CONTENT_TYPE_JSON);
+        return base(uri, authorization, timeout).header(DpsProtocol.HEADER_CONTENT_TYPE,
+                DpsProtocol.CONTENT_TYPE_JSON);
     }
 
     private HttpResponse<byte[]> send(HttpRequest request, Duration timeout)
