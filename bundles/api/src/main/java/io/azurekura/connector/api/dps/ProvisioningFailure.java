@@ -20,6 +20,14 @@ public enum ProvisioningFailure {
     THROTTLED(false),
     /** DPS answered with a server error (HTTP 5xx) until the overall timeout. */
     SERVER_ERROR(false),
+    /**
+     * DPS (or the saved copy of its answer) named a hub or device id this provisioner does not accept: not a plain
+     * host name, not under an allowed hub host name suffix, or not a valid IoT Hub device id. Nothing is saved or
+     * used; check the DPS allocation (or the provisioner's list of allowed hubs).
+     *
+     * @since 1.1
+     */
+    ASSIGNMENT_REFUSED(true),
     /** DPS answered with a body that is not the expected JSON. */
     MALFORMED_RESPONSE(false),
     /** Connection refused, reset, or the host name does not resolve. */

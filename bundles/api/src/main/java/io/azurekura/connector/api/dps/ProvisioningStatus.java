@@ -1,6 +1,7 @@
 package io.azurekura.connector.api.dps;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -19,6 +20,7 @@ public final class ProvisioningStatus {
     private final long dpsCalls;
     private final Instant nextAttemptAt;
     private final String configurationProblem;
+    private final List<String> configurationProblems;
 
     /**
      * @param fromSavedAssignment the assignment was read from the saved copy, not from DPS in this run
@@ -28,6 +30,21 @@ public final class ProvisioningStatus {
     public ProvisioningStatus(ProvisioningState state, Assignment assignment, boolean fromSavedAssignment,
             ProvisioningFailure lastFailure, String lastError, Integer httpStatus, Integer dpsErrorCode,
             Instant lastErrorAt, long dpsCalls, Instant nextAttemptAt, String configurationProblem) {
+        this(state, assignment, fromSavedAssignment, lastFailure, lastError, httpStatus, dpsErrorCode, lastErrorAt,
+                dpsCalls, nextAttemptAt, configurationProblem,
+                configurationProblem == null ? List.of() : List.of(configurationProblem));
+    }
+
+    /**
+     * @param configurationProblems every problem found in the configuration, including those worked around with a
+     *            default (already escaped; in the order found)
+     * @since 1.1
+     */
+    public ProvisioningStatus(ProvisioningState state, Assignment assignment, boolean fromSavedAssignment,
+            ProvisioningFailure lastFailure, String lastError, Integer httpStatus, Integer dpsErrorCode,
+            Instant lastErrorAt, long dpsCalls, Instant nextAttemptAt, String configurationProblem,
+            List<String> configurationProblems) {
+        this.configurationProblems = List.copyOf(configurationProblems);
         this.state = Objects.requireNonNull(state, "state");
         this.assignment = assignment;
         this.fromSavedAssignment = fromSavedAssignment;
@@ -97,6 +114,16 @@ public final class ProvisioningStatus {
         return Optional.ofNullable(this.configurationProblem);
     }
 
+    /**
+     * Every problem found in the configuration, also those the provisioner worked around by using a default (Kura
+     * checks values only in its web UI; REST, snapshots and cloud writes can store anything). Empty when none.
+     *
+     * @since 1.1
+     */
+    public List<String> configurationProblems() {
+        return this.configurationProblems;
+    }
+
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder(this.state.name());
@@ -109,6 +136,9 @@ public final class ProvisioningStatus {
         }
         if (this.configurationProblem != null) {
             text.append(" configurationProblem=").append(this.configurationProblem);
+        }
+        if (!this.configurationProblems.isEmpty()) {
+            text.append(" configurationProblems=").append(this.configurationProblems);
         }
         if (this.nextAttemptAt != null) {
             text.append(" next=").append(this.nextAttemptAt);

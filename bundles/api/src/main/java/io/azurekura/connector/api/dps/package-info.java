@@ -4,5 +4,5 @@
  * {@link io.azurekura.connector.api.dps.DeviceProvisioner} instead of its own configuration.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.azurekura.connector.api.dps;

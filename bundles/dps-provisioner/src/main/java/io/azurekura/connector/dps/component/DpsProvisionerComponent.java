@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +41,7 @@ import io.azurekura.connector.common.kura.ConfigurationReader;
 import io.azurekura.connector.common.kura.KeystoreTls;
 import io.azurekura.connector.common.time.Clock;
 import io.azurekura.connector.dps.provisioning.DpsProvisioningService;
+import io.azurekura.connector.dps.provisioning.HubHostRule;
 import io.azurekura.connector.dps.provisioning.ProvisioningSettings;
 import io.azurekura.connector.dps.provisioning.ReprovisionPolicy;
 import io.azurekura.connector.dps.provisioning.Sleeper;
@@ -47,6 +49,7 @@ import io.azurekura.connector.dps.store.AssignmentStore;
 import io.azurekura.connector.dps.wire.DpsProtocol;
 import io.azurekura.connector.dps.wire.DpsRegistrationClient;
 import io.azurekura.connector.dps.wire.GlobalEndpoint;
+import io.azurekura.connector.dps.wire.UntrustedText;
 
 /**
  * Maps one Kura factory configuration (one identity) onto a {@link DpsProvisioningService}. A bad configuration
@@ -62,6 +65,8 @@ public final class DpsProvisionerComponent implements DeviceProvisioner, Configu
     static final String DEFAULT_DIRECTORY = "/opt/eclipse/kura/user/azure-sts-connector/dps";
     /** DPS answers are a few hundred bytes plus the custom allocation payload. */
     static final int MAX_RESPONSE_BYTES = 65_536;
+    /** A configuration written by a tool could hold any number of bad values; the status shows the first ones. */
+    static final int MAX_REPORTED_PROBLEMS = 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(DpsProvisionerComponent.class);
 
@@ -82,6 +87,7 @@ public final class DpsProvisionerComponent implements DeviceProvisioner, Configu
     private Map<String, Object> properties;
     private volatile DpsProvisioningService service;
     private volatile String problem = "not configured yet";
+    private volatile List<String> configurationProblems = List.of();
 
     @Reference(name = "SasTokenCache")
     void setTokenCache(SasTokenCache cache) {
@@ -135,22 +141,59 @@ public final class DpsProvisionerComponent implements DeviceProvisioner, Configu
         if (old != null) {
             old.close(); // first: the new instance must not race the old one on the saved file
         }
-        String pid = instancePid(this.properties);
+        String pid = UntrustedText.escape(instancePid(this.properties));
+        ConfigurationReader config = new ConfigurationReader(this.properties);
         try {
-            DpsProvisioningService created = create(this.properties);
+            DpsProvisioningService created = create(config, this.properties);
             created.addListener(this.fanOut);
             this.problem = null;
+            this.configurationProblems = created.status().configurationProblems();
             this.service = created;
             created.start();
             LOG.info("DPS provisioner {} {}", pid, why);
         } catch (IllegalArgumentException | GeneralSecurityException | KuraException e) {
-            this.problem = e.getMessage();
+            this.problem = UntrustedText.escape(e.getMessage());
+            List<String> problems = new ArrayList<>(escaped(config.problems()));
+            problems.add(this.problem);
+            this.configurationProblems = List.copyOf(problems);
+            escaped(config.problems()).forEach(p -> LOG.warn("DPS provisioner {} configuration: {}", pid, p));
             LOG.warn("DPS provisioner {} {} but not usable: {}", pid, why, this.problem);
         }
     }
 
-    private DpsProvisioningService create(Map<String, Object> props) throws GeneralSecurityException, KuraException {
-        ConfigurationReader config = new ConfigurationReader(props);
+    /** Configuration values are outside input (REST, snapshots, cloud writes bypass the UI's checks): escaped. */
+    private static List<String> escaped(List<String> problems) {
+        return problems.stream().limit(MAX_REPORTED_PROBLEMS).map(UntrustedText::escape).toList();
+    }
+
+    /**
+     * The allowed hub suffixes: invalid entries are reported and skipped; none left means Azure's clouds, so a bad
+     * value never widens what is accepted.
+     */
+    private static HubHostRule hubRule(ConfigurationReader config) {
+        boolean ipLiterals = config.bool("dps.hub.allow.ip.literals", false);
+        String text = config.string("dps.hub.allowed.suffixes", DpsProtocol.DEFAULT_HUB_SUFFIXES_SETTING);
+        List<String> valid = new ArrayList<>();
+        for (String entry : text.split("[,\\s]+")) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            try {
+                new HubHostRule(List.of(entry), ipLiterals);
+                valid.add(entry);
+            } catch (IllegalArgumentException e) {
+                config.problem("dps.hub.allowed.suffixes: " + e.getMessage() + "; ignored");
+            }
+        }
+        if (valid.isEmpty()) {
+            config.problem("dps.hub.allowed.suffixes: no valid entry; using " + DpsProtocol.DEFAULT_HUB_SUFFIXES);
+            return new HubHostRule(DpsProtocol.DEFAULT_HUB_SUFFIXES, ipLiterals);
+        }
+        return new HubHostRule(valid, ipLiterals);
+    }
+
+    private DpsProvisioningService create(ConfigurationReader config, Map<String, Object> props)
+            throws GeneralSecurityException, KuraException {
         GlobalEndpoint endpoint = GlobalEndpoint.parse(config.string("dps.global.endpoint",
                 DpsProtocol.DEFAULT_GLOBAL_ENDPOINT), config.bool("dps.allow.insecure.http", false));
         String apiVersion = config.string("dps.api.version", DpsProtocol.DEFAULT_API_VERSION);
@@ -163,6 +206,8 @@ public final class DpsProvisionerComponent implements DeviceProvisioner, Configu
         long pollDefault = config.number("dps.poll.interval.default.seconds", 3, 1, 600);
         long retryInitial = config.number("dps.retry.initial.seconds", 30, 1, 86_400);
         long retryMax = config.number("dps.retry.max.seconds", 1800, 1, 86_400);
+        HubHostRule hubRule = hubRule(config);
+        Duration requestTimeout = Duration.ofSeconds(config.number("dps.request.timeout.seconds", 30, 1, 600));
         ProvisioningSettings settings = ProvisioningSettings
                 .builder(config.string("dps.id.scope", ""), config.string("dps.registration.id", ""))
                 .payloadJson(config.string("dps.payload", ""))
@@ -177,9 +222,9 @@ public final class DpsProvisionerComponent implements DeviceProvisioner, Configu
                 .overallTimeout(Duration.ofSeconds(config.number("dps.timeout.overall.seconds", 300, 10, 86_400)))
                 .tokenWait(Duration.ofSeconds(config.number("dps.token.wait.seconds", 30, 1, 3600)))
                 .retry(Duration.ofSeconds(retryInitial), Duration.ofSeconds(Math.max(retryInitial, retryMax)))
-                .build();
-        Duration requestTimeout = Duration.ofSeconds(config.number("dps.request.timeout.seconds", 30, 1, 600));
-        config.problems().forEach(p -> LOG.warn("DPS provisioner configuration: {}", p));
+                .hubRule(hubRule).configurationProblems(escaped(config.problems())).build();
+        settings.configurationProblems().forEach(p -> LOG.warn("DPS provisioner {} configuration: {}",
+                UntrustedText.escape(instancePid(props)), p));
         AssignmentStore store = store(config, settings, props);
         DpsRegistrationClient client = new DpsRegistrationClient(endpoint, apiVersion, sslContext(), requestTimeout,
                 MAX_RESPONSE_BYTES);
@@ -239,7 +284,8 @@ public final class DpsProvisionerComponent implements DeviceProvisioner, Configu
         }
         String why = String.valueOf(this.problem);
         return new ProvisioningStatus(ProvisioningState.FAILED, null, false, ProvisioningFailure.CONFIGURATION,
-                ProvisioningFailure.CONFIGURATION + ": " + why, null, null, null, 0, null, why);
+                ProvisioningFailure.CONFIGURATION + ": " + why, null, null, null, 0, null, why,
+                this.configurationProblems);
     }
 
     @Override

@@ -4,6 +4,8 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 
+import io.azurekura.connector.dps.wire.DpsProtocol;
+
 @ObjectClassDefinition(id = DpsProvisionerComponent.PID, name = "Azure DPS provisioner",
         description = "Registers one device identity with the Azure IoT Hub Device Provisioning Service (DPS), "
                 + "using registration tokens from your token server, and keeps the assigned hub and device id "
@@ -100,6 +102,18 @@ import org.osgi.service.metatype.annotations.Option;
             description = "Allow http:// to a DPS endpoint that is not on this machine. Registration tokens then "
                     + "travel unencrypted; only for closed test networks.")
     boolean dps_allow_insecure_http() default false;
+
+    @AttributeDefinition(name = "Allowed IoT Hub host names", required = false,
+            description = "Comma-separated host name suffixes DPS may assign this device to; anything else is "
+                    + "refused (ASSIGNMENT_REFUSED) and never saved. The default covers Azure's public, China and "
+                    + "US Government clouds. A suffix matches whole labels: azure-devices.net allows "
+                    + "myhub.azure-devices.net, not evilazure-devices.net.")
+    String dps_hub_allowed_suffixes() default DpsProtocol.DEFAULT_HUB_SUFFIXES_SETTING;
+
+    @AttributeDefinition(name = "Allow IP addresses as hub",
+            description = "Accept an IPv4 address as the assigned hub, if it is listed whole among the allowed "
+                    + "hub host names. Only for test setups: Azure always assigns host names.")
+    boolean dps_hub_allow_ip_literals() default false;
 
     @AttributeDefinition(name = "Trusted CA keystore", required = false,
             description = "Kura keystore whose certificates are trusted for DPS's TLS certificate. Unset: the "

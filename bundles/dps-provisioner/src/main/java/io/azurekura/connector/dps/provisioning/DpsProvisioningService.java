@@ -28,10 +28,10 @@ import io.azurekura.connector.api.dps.ProvisioningStatus;
 import io.azurekura.connector.api.token.TokenScope;
 import io.azurekura.connector.common.backoff.ExponentialBackoff;
 import io.azurekura.connector.common.concurrent.NamedThreadFactory;
-import io.azurekura.connector.common.redact.Redactor;
 import io.azurekura.connector.common.time.Clock;
 import io.azurekura.connector.dps.store.AssignmentStore;
 import io.azurekura.connector.dps.wire.DpsRegistrationClient;
+import io.azurekura.connector.dps.wire.UntrustedText;
 
 /**
  * The provisioning policy for one identity: when to register, what to keep, when to reprovision. DPS
@@ -66,6 +66,7 @@ public final class DpsProvisioningService implements DeviceProvisioner, AutoClos
     private final TokenScope scope;
     private final List<ProvisioningListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor;
+    private final AssignmentValidator validator;
 
     private ProvisioningState state = ProvisioningState.UNPROVISIONED;
     private Assignment assignment;
@@ -94,6 +95,7 @@ public final class DpsProvisioningService implements DeviceProvisioner, AutoClos
         this.retryBackoff = new ExponentialBackoff(settings.retryInitial, settings.retryMax, settings.retryMax, random);
         this.scope = TokenScope.dpsRegistration(settings.idScope, settings.registrationId);
         this.executor = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("dps-provisioner"));
+        this.validator = new AssignmentValidator(settings.idScope, settings.registrationId, settings.hubRule);
     }
 
     /** Starts on the provisioner's own thread: saved assignment or registration. Returns at once. */
@@ -130,12 +132,17 @@ public final class DpsProvisioningService implements DeviceProvisioner, AutoClos
             Assignment saved = loaded.assignment();
             if (loaded.problem() != null) {
                 LOG.warn("The saved DPS assignment {} is unusable ({}); discarding it and registering again",
-                        this.store.file(), loaded.problem());
+                        this.store.file(), UntrustedText.escape(loaded.problem()));
                 deleteSaved();
             } else if (saved != null && !saved.isFor(this.settings.idScope, this.settings.registrationId)) {
                 LOG.info("The saved DPS assignment is for registration {} in ID scope {}, not {} in {}; discarding "
-                        + "it", saved.registrationId(), saved.idScope(), this.settings.registrationId,
-                        this.settings.idScope);
+                        + "it", UntrustedText.escape(saved.registrationId()), UntrustedText.escape(saved.idScope()),
+                        this.settings.registrationId, this.settings.idScope);
+                deleteSaved();
+            } else if (saved != null && this.validator.problem(saved).isPresent()) {
+                // The same rules as a live DPS answer: a file anyone managed to edit is no better than a forged answer.
+                LOG.warn("The saved DPS assignment {} is refused ({}); discarding it and registering again",
+                        this.store.file(), this.validator.problem(saved).get());
                 deleteSaved();
             } else if (saved != null && this.settings.reprovisionPolicy == ReprovisionPolicy.ALWAYS_ON_STARTUP) {
                 LOG.info("Reprovisioning policy {}: discarding the saved assignment {} and registering again",
@@ -179,7 +186,7 @@ public final class DpsProvisioningService implements DeviceProvisioner, AutoClos
             Thread.currentThread().interrupt();
             LOG.debug("DPS registration of {} interrupted (closing)", this.settings.registrationId);
         } catch (RuntimeException e) {
-            failed(new ProvisioningException(ProvisioningFailure.INTERNAL, Redactor.excerpt(e.toString())));
+            failed(new ProvisioningException(ProvisioningFailure.INTERNAL, UntrustedText.escape(e.toString())));
         }
     }
 
@@ -222,7 +229,7 @@ public final class DpsProvisioningService implements DeviceProvisioner, AutoClos
             this.fromSaved = false;
             this.state = ProvisioningState.UNPROVISIONED;
         }
-        LOG.info("Reprovisioning {} through DPS: {}", this.settings.registrationId, Redactor.excerpt(reason));
+        LOG.info("Reprovisioning {} through DPS: {}", this.settings.registrationId, UntrustedText.escape(reason));
         deleteSaved();
         if (previous != null) {
             fire(ProvisioningEvent.Type.ASSIGNMENT_DISCARDED, previous);
@@ -281,7 +288,8 @@ public final class DpsProvisioningService implements DeviceProvisioner, AutoClos
         return new ProvisioningStatus(this.state, this.assignment, this.fromSaved,
                 failure == null ? null : failure.failure(), failure == null ? null : failure.getMessage(),
                 failure == null ? null : failure.httpStatus(), failure == null ? null : failure.dpsErrorCode(),
-                this.lastErrorAt, this.client.requestsSent(), this.nextAttemptAt, null);
+                this.lastErrorAt, this.client.requestsSent(), this.nextAttemptAt, null,
+                this.settings.configurationProblems);
     }
 
     @Override
@@ -309,7 +317,7 @@ public final class DpsProvisioningService implements DeviceProvisioner, AutoClos
         }
         if (this.state == ProvisioningState.REGISTERING) {
             LOG.info("Reprovisioning of {} requested ({}) while a registration is running; ignored",
-                    this.settings.registrationId, Redactor.excerpt(reason));
+                    this.settings.registrationId, UntrustedText.escape(reason));
             return;
         }
         Assignment target = this.assignment;
@@ -323,20 +331,20 @@ public final class DpsProvisioningService implements DeviceProvisioner, AutoClos
         }
         if (!this.settings.reprovisionOnHubAuthFailure) {
             LOG.info("Hub {} refused {} ({}); reprovisioning on hub authentication failure is off",
-                    this.assignment.assignedHub(), this.assignment.deviceId(), Redactor.excerpt(reason));
+                    this.assignment.assignedHub(), this.assignment.deviceId(), UntrustedText.escape(reason));
             return false;
         }
         long now = this.clock.monotonicNanos();
         if (this.lastHubTriggeredReprovision != null
                 && now - this.lastHubTriggeredReprovision < this.settings.reprovisionMinInterval.toNanos()) {
             LOG.info("Hub {} refused {} ({}); already reprovisioned within the last {} s, not again yet",
-                    this.assignment.assignedHub(), this.assignment.deviceId(), Redactor.excerpt(reason),
+                    this.assignment.assignedHub(), this.assignment.deviceId(), UntrustedText.escape(reason),
                     this.settings.reprovisionMinInterval.getSeconds());
             return false;
         }
         this.lastHubTriggeredReprovision = now;
         LOG.warn("Hub {} refused {} ({}); reprovisioning through DPS", this.assignment.assignedHub(),
-                this.assignment.deviceId(), Redactor.excerpt(reason));
+                this.assignment.deviceId(), UntrustedText.escape(reason));
         Assignment target = this.assignment;
         submit(() -> reprovisionNow(target, "hub authentication failed: " + reason));
         return true;

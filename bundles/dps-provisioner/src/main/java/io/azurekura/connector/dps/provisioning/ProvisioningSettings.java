@@ -1,13 +1,16 @@
 package io.azurekura.connector.dps.provisioning;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
+import io.azurekura.connector.api.token.IdentityIds;
 import io.azurekura.connector.dps.wire.DpsProtocol;
+import io.azurekura.connector.dps.wire.UntrustedText;
 
 /**
  * What to provision and how patiently: identity, payload, reprovisioning policy, polling bounds, backoff and
@@ -32,8 +35,12 @@ public final class ProvisioningSettings {
     final Duration throttleRetryAfterCap;
     final Duration retryInitial;
     final Duration retryMax;
+    final HubHostRule hubRule;
+    final List<String> configurationProblems;
 
     private ProvisioningSettings(Builder b) {
+        this.hubRule = b.hubRule;
+        this.configurationProblems = List.copyOf(b.configurationProblems);
         this.idScope = b.idScope;
         this.registrationId = b.registrationId;
         this.payloadJson = b.payloadJson;
@@ -65,6 +72,11 @@ public final class ProvisioningSettings {
         return this.registrationId;
     }
 
+    /** Problems found in the configuration these settings were made from (shown in the status), already escaped. */
+    public List<String> configurationProblems() {
+        return this.configurationProblems;
+    }
+
     /** Builds settings; defaults follow DPS guidance (see each setter). */
     public static final class Builder {
         private final String idScope;
@@ -84,6 +96,8 @@ public final class ProvisioningSettings {
         private Duration throttleRetryAfterCap = Duration.ofMinutes(5);
         private Duration retryInitial = Duration.ofSeconds(30);
         private Duration retryMax = Duration.ofMinutes(30);
+        private HubHostRule hubRule = HubHostRule.azureClouds();
+        private List<String> configurationProblems = List.of();
 
         private Builder(String idScope, String registrationId) {
             this.idScope = idScope == null ? "" : idScope.trim();
@@ -159,22 +173,37 @@ public final class ProvisioningSettings {
             return this;
         }
 
+        /** Which hubs DPS may assign this device to (default: Azure's public, China and US Government clouds). */
+        public Builder hubRule(HubHostRule rule) {
+            this.hubRule = Objects.requireNonNull(rule);
+            return this;
+        }
+
+        /** Problems found while reading the configuration (worked around with defaults), for the status. */
+        public Builder configurationProblems(List<String> problems) {
+            this.configurationProblems = List.copyOf(problems);
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming what is wrong */
         public ProvisioningSettings build() {
             if (this.idScope.isEmpty()) {
                 throw new IllegalArgumentException("the DPS ID scope is not set");
             }
-            if (!this.idScope.matches("[A-Za-z0-9]+")) {
-                throw new IllegalArgumentException("the DPS ID scope '" + this.idScope + "' is not valid (letters "
-                        + "and digits, e.g. 0ne00000000)");
+            if (this.idScope.length() > DpsProtocol.MAX_ID_SCOPE_LENGTH
+                    || !this.idScope.matches(DpsProtocol.ID_SCOPE_PATTERN)) {
+                throw new IllegalArgumentException("the DPS ID scope '" + UntrustedText.escape(this.idScope)
+                        + "' is not valid (letters and digits, e.g. 0ne00000000)");
             }
             if (this.registrationId.isEmpty()) {
                 throw new IllegalArgumentException("the DPS registration id is not set");
             }
-            if (this.registrationId.length() > DpsProtocol.MAX_REGISTRATION_ID_LENGTH
-                    || !this.registrationId.matches(DpsProtocol.REGISTRATION_ID_PATTERN)) {
-                throw new IllegalArgumentException("the registration id '" + this.registrationId + "' is not valid "
-                        + "(at most 128 letters, digits and - . _ :)");
+            IdentityIds.registrationIdProblem(this.registrationId).ifPresent(problem -> {
+                throw new IllegalArgumentException("the DPS registration id " + problem);
+            });
+            if (this.payloadJson != null && this.payloadJson.length() > DpsProtocol.MAX_PAYLOAD_CHARS) {
+                throw new IllegalArgumentException("the DPS payload is " + this.payloadJson.length()
+                        + " characters long (at most " + DpsProtocol.MAX_PAYLOAD_CHARS + ")");
             }
             if (this.payloadJson != null) {
                 try {

@@ -3,6 +3,7 @@ package io.azurekura.connector.dps.provisioning;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
@@ -27,6 +28,7 @@ import io.azurekura.connector.dps.wire.DpsRegistrationClient;
 import io.azurekura.connector.dps.wire.DpsReply;
 import io.azurekura.connector.dps.wire.OperationStatus;
 import io.azurekura.connector.dps.wire.RegistrationResult;
+import io.azurekura.connector.dps.wire.UntrustedText;
 
 /**
  * One registration, start to finish, within the overall timeout: (optionally) a status lookup, then register, then
@@ -65,6 +67,7 @@ final class RegistrationAttempt {
     private final Sleeper sleeper;
     private final ExponentialBackoff backoff;
     private final PollPacer pacer = new PollPacer();
+    private final AssignmentValidator validator;
     private long deadlineNanos;
     private boolean tokenRenewed;
 
@@ -79,6 +82,7 @@ final class RegistrationAttempt {
         this.sleeper = sleeper;
         this.backoff = new ExponentialBackoff(settings.requestBackoffInitial, settings.requestBackoffMax,
                 settings.throttleRetryAfterCap, random);
+        this.validator = new AssignmentValidator(settings.idScope, settings.registrationId, settings.hubRule);
     }
 
     Assignment run() throws ProvisioningException, InterruptedException {
@@ -101,12 +105,19 @@ final class RegistrationAttempt {
             }
             if (!DpsProtocol.STATUS_ASSIGNING.equals(status) && !DpsProtocol.STATUS_UNASSIGNED.equals(status)) {
                 throw new ProvisioningException(ProvisioningFailure.MALFORMED_RESPONSE, "DPS answered with "
-                        + (status == null ? "no status" : "the unknown status '" + status + "'"), reply.httpStatus(),
-                        null, null);
+                        + (status == null ? "no status" : "the unknown status '" + UntrustedText.escape(status) + "'"),
+                        reply.httpStatus(), null, null);
             }
             if (operation.operationId == null || operation.operationId.isEmpty()) {
                 throw new ProvisioningException(ProvisioningFailure.MALFORMED_RESPONSE,
                         "DPS answered '" + status + "' without an operationId", reply.httpStatus(), null, null);
+            }
+            if (!operation.operationId.matches(DpsProtocol.OPERATION_ID_PATTERN)) {
+                // It becomes a URL path segment: '..' or a slash would address another resource (docs/dps.md).
+                throw new ProvisioningException(ProvisioningFailure.MALFORMED_RESPONSE, "DPS's operationId '"
+                        + UntrustedText.escape(operation.operationId) + "' is not an operation id (1 to 128 letters, "
+                        + "digits, '.', '_', '-', starting with a letter or digit); not polling it",
+                        reply.httpStatus(), null, null);
             }
             Duration wait = pollInterval(reply.retryAfter().orElse(null));
             if (!fitsDeadline(wait)) {
@@ -133,7 +144,8 @@ final class RegistrationAttempt {
             LOG.info("DPS status lookup found the existing assignment of {}; no new registration needed", this.scope);
             return assignment(existing, reply.httpStatus());
         }
-        LOG.info("DPS status lookup for {} found no assignment ({}); registering", this.scope, existing);
+        LOG.info("DPS status lookup for {} found no assignment ({}); registering", this.scope,
+                existing == null ? "no registration state" : existing);
         return null;
     }
 
@@ -209,15 +221,18 @@ final class RegistrationAttempt {
 
     private DpsReply send(Step step, String operationId, String authorization)
             throws DpsCallException, InterruptedException {
+        // No request may outlive the overall deadline: each gets at most what is left of it.
+        Duration timeLeft = Duration.ofNanos(Math.max(0, this.deadlineNanos - this.clock.monotonicNanos()));
         switch (step) {
         case REGISTER:
             return this.client.register(this.settings.idScope, this.settings.registrationId,
-                    this.settings.payloadJson, authorization);
+                    this.settings.payloadJson, authorization, timeLeft);
         case POLL:
             return this.client.operationStatus(this.settings.idScope, this.settings.registrationId, operationId,
-                    authorization);
+                    authorization, timeLeft);
         default:
-            return this.client.statusLookup(this.settings.idScope, this.settings.registrationId, authorization);
+            return this.client.statusLookup(this.settings.idScope, this.settings.registrationId, authorization,
+                    timeLeft);
         }
     }
 
@@ -296,9 +311,11 @@ final class RegistrationAttempt {
             throw new ProvisioningException(ProvisioningFailure.MALFORMED_RESPONSE,
                     "DPS reported 'assigned' without an assignedHub and deviceId", httpStatus, null, null);
         }
-        if (!state.assignedHub.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
-            throw new ProvisioningException(ProvisioningFailure.MALFORMED_RESPONSE,
-                    "DPS's assignedHub is not a host name", httpStatus, null, null);
+        Optional<String> problem = this.validator.problem(state.registrationId, state.assignedHub, state.deviceId,
+                state.substatus);
+        if (problem.isPresent()) {
+            throw new ProvisioningException(ProvisioningFailure.ASSIGNMENT_REFUSED, "DPS's assignment is refused: "
+                    + problem.get(), httpStatus, null, null);
         }
         return new Assignment(this.settings.idScope, this.settings.registrationId, state.assignedHub,
                 state.deviceId, state.substatus, state.payload, Instant.ofEpochMilli(this.clock.wallMillis()));
@@ -308,7 +325,8 @@ final class RegistrationAttempt {
         RegistrationResult state = operation.registrationState;
         boolean disabled = DpsProtocol.STATUS_DISABLED.equals(operation.status);
         Integer code = state == null ? null : state.errorCode;
-        String message = state == null || state.errorMessage == null ? "" : ": " + state.errorMessage;
+        String message = state == null || state.errorMessage == null ? ""
+                : ": " + UntrustedText.escape(state.errorMessage);
         return new ProvisioningException(
                 disabled ? ProvisioningFailure.DEVICE_DISABLED : ProvisioningFailure.REGISTRATION_FAILED,
                 "DPS finished the registration with status '" + operation.status + "'"

@@ -2,21 +2,30 @@ package io.azurekura.connector.dps.store;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Collections;
 import java.util.Set;
 
 import com.google.gson.JsonElement;
@@ -56,11 +65,16 @@ public final class AssignmentStore {
     }
 
     static final int FORMAT_VERSION = 1;
-    /** An assignment is a few hundred bytes; anything far larger is not ours. */
-    static final long MAX_FILE_BYTES = 1_048_576;
+    /**
+     * An assignment is a few hundred bytes plus the custom payload (at most DPS's capped answer, 64 KiB); this
+     * many bytes are read at most, whatever the file system says the size is.
+     */
+    static final int MAX_FILE_BYTES = 131_072;
 
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> WRITABLE_BY_OTHERS = Set.of(PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.OTHERS_WRITE);
 
     private final Path file;
 
@@ -72,17 +86,36 @@ public final class AssignmentStore {
         return this.file;
     }
 
+    /**
+     * Reads the saved assignment, trusting the file only as far as it deserves: only a regular file is opened,
+     * never through a symbolic link (a link to {@code /dev/zero} reports size 0 and never ends; a FIFO blocks the
+     * open), at most {@link #MAX_FILE_BYTES} are read, and a file another user owns or may write is ignored: whoever
+     * can write it could send the device to a hub of their choosing. The content is only parsed here; whether the
+     * assignment may be used is the provisioner's decision, with the rules it applies to a live DPS answer
+     * (docs/dps.md, "The saved assignment file").
+     */
     public Loaded load() {
-        String text;
+        byte[] bytes;
         try {
-            if (Files.size(this.file) > MAX_FILE_BYTES) {
+            String refusal = refusal();
+            if (refusal != null) {
+                return new Loaded(null, refusal);
+            }
+            bytes = readCapped();
+            if (bytes == null) {
                 return new Loaded(null, "the file is larger than " + MAX_FILE_BYTES + " bytes");
             }
-            text = Files.readString(this.file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return new Loaded(null, null);
         } catch (IOException e) {
-            return new Loaded(null, "cannot read it: " + e.getMessage());
+            return new Loaded(null, "cannot read it: " + e.getClass().getSimpleName());
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return new Loaded(null, "it is not UTF-8 text");
         }
         try {
             JsonElement root = JsonParser.parseString(text);
@@ -109,9 +142,69 @@ public final class AssignmentStore {
         }
     }
 
+    /** Why the file must not be opened at all, or null; checked without following a link. */
+    private String refusal() throws IOException {
+        BasicFileAttributes basic = Files.readAttributes(this.file, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (basic.isSymbolicLink()) {
+            return "it is a symbolic link (only a regular file written by this provisioner is trusted)";
+        }
+        if (!basic.isRegularFile()) {
+            return "it is not a regular file (a device, FIFO or directory)";
+        }
+        if (!posix()) {
+            return null;
+        }
+        PosixFileAttributes attributes = Files.readAttributes(this.file, PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        UserPrincipal us = currentUser();
+        if (us != null && !us.equals(attributes.owner())) {
+            return "it is owned by another user, so it is not trusted";
+        }
+        Set<PosixFilePermission> permissions = attributes.permissions();
+        if (!Collections.disjoint(permissions, WRITABLE_BY_OTHERS)) {
+            return "it is writable by group or others (" + PosixFilePermissions.toString(permissions)
+                    + "), so it is not trusted";
+        }
+        return null;
+    }
+
+    /** At most {@link #MAX_FILE_BYTES}, opened without following a link; null when there is more. */
+    private byte[] readCapped() throws IOException {
+        try (SeekableByteChannel channel = Files.newByteChannel(this.file, StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buffer = ByteBuffer.allocate(MAX_FILE_BYTES + 1);
+            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+                // keep reading: a read may return fewer bytes than are left
+            }
+            if (!buffer.hasRemaining()) {
+                return null;
+            }
+            byte[] bytes = new byte[buffer.position()];
+            buffer.flip().get(bytes);
+            return bytes;
+        }
+    }
+
+    private static UserPrincipal currentUser() {
+        try {
+            return FileSystems.getDefault().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null; // cannot tell: the other checks still apply
+        }
+    }
+
+    /** A string field or null; any other JSON type (Gson would turn {@code [1]} into "1") is a damaged file. */
     private static String text(JsonObject json, String field) {
         JsonElement value = json.get(field);
-        return value == null || value.isJsonNull() ? null : value.getAsString();
+        if (value == null || value.isJsonNull()) {
+            return null;
+        }
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+            throw new IllegalStateException(field + " is not a string");
+        }
+        return value.getAsString();
     }
 
     public void save(Assignment assignment) throws IOException {

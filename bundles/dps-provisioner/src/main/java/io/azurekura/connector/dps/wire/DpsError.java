@@ -23,10 +23,10 @@ public final class DpsError {
             text.append("errorCode ").append(this.errorCode);
         }
         if (this.message != null && !this.message.isEmpty()) {
-            text.append(text.length() == 0 ? "" : ": ").append(this.message);
+            text.append(text.length() == 0 ? "" : ": ").append(UntrustedText.escape(this.message));
         }
         if (this.trackingId != null) {
-            text.append(" (trackingId ").append(this.trackingId).append(')');
+            text.append(" (trackingId ").append(UntrustedText.escape(this.trackingId)).append(')');
         }
         return text.toString();
     }

@@ -67,9 +67,34 @@ public final class DpsProtocol {
     public static final Duration POLL_WINDOW = Duration.ofSeconds(10);
     /** DPS's documented example Retry-After, used when a 202 carries none. */
     public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(3);
-    /** Registration ids: case-insensitive, at most 128 of alphanumerics and {@code - . _ :} (DPS docs). */
-    public static final int MAX_REGISTRATION_ID_LENGTH = 128;
-    public static final String REGISTRATION_ID_PATTERN = "[A-Za-z0-9._:-]+";
+    // Registration and device ids: io.azurekura.connector.api.token.IdentityIds holds DPS's and IoT Hub's rules.
+
+    /** ID scopes look like {@code 0ne00000000}; the bound only keeps a garbled value out of URLs and logs. */
+    public static final int MAX_ID_SCOPE_LENGTH = 64;
+    public static final String ID_SCOPE_PATTERN = "[A-Za-z0-9]+";
+
+    /**
+     * Operation ids as DPS sends them ({@code 5.316aa2b6ac1dc5e3.a8a1d3a4-...}): our own strict rule, since DPS
+     * documents none. 1 to 128 of letters, digits, {@code .}, {@code _} and {@code -}, starting with a letter or
+     * digit, so {@code .}, {@code ..} and anything a URL would read as a path, query or fragment is refused before
+     * it becomes a path segment (docs/dps.md).
+     */
+    public static final String OPERATION_ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
+
+    /**
+     * Host name suffixes of IoT Hubs in Azure's clouds today: public ({@code azure-devices.net}, which also covers
+     * the {@code <hub>.device.azure-devices.net} TLS 1.3 endpoints), China ({@code azure-devices.cn}) and US
+     * Government ({@code azure-devices.us}). {@code azure-devices.de} is left out: Microsoft Cloud Germany closed
+     * on 2021-10-29 (docs/dps.md).
+     */
+    public static final String DEFAULT_HUB_SUFFIXES_SETTING = "azure-devices.net,azure-devices.cn,azure-devices.us";
+    public static final java.util.List<String> DEFAULT_HUB_SUFFIXES = java.util.List.of(
+            DEFAULT_HUB_SUFFIXES_SETTING.split(","));
+    /** Our bound for the custom allocation payload we send (DPS answers are capped at 64 KiB, payload included). */
+    public static final int MAX_PAYLOAD_CHARS = 16_384;
+    /** DNS: at most 253 characters in all, labels of 1 to 63 (RFC 1035 section 2.3.4). */
+    public static final int MAX_HOST_NAME_LENGTH = 253;
+    public static final int MAX_HOST_LABEL_LENGTH = 63;
 
     private DpsProtocol() {
     }

@@ -42,6 +42,7 @@ public final class DpsRegistrationClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DpsRegistrationClient.class);
     public static final String USER_AGENT = "azure-sts-connector-kura-dps/1";
+    private static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
 
     private final GlobalEndpoint endpoint;
     private final String apiVersion;
@@ -67,9 +68,14 @@ public final class DpsRegistrationClient implements AutoCloseable {
         this.client = builder.build();
     }
 
-    /** {@code PUT /{idScope}/registrations/{registrationId}/register}; a billed DPS operation. */
-    public DpsReply register(String idScope, String registrationId, String payloadJson, String authorization)
-            throws DpsCallException, InterruptedException {
+    /**
+     * {@code PUT /{idScope}/registrations/{registrationId}/register}; a billed DPS operation.
+     *
+     * @param timeLeft what is left of the caller's deadline: the request gets the lesser of it and the request
+     *            timeout
+     */
+    public DpsReply register(String idScope, String registrationId, String payloadJson, String authorization,
+            Duration timeLeft) throws DpsCallException, InterruptedException {
         JsonObject body = new JsonObject();
         body.addProperty(DpsProtocol.FIELD_REGISTRATION_ID, registrationId);
         if (payloadJson != null && !payloadJson.isBlank()) {
@@ -77,28 +83,31 @@ public final class DpsRegistrationClient implements AutoCloseable {
             body.add(DpsProtocol.FIELD_PAYLOAD, JsonParser.parseString(payloadJson));
         }
         URI uri = uri(idScope, registrationId, DpsProtocol.PATH_REGISTER);
-        HttpRequest request = json(uri, authorization).PUT(HttpRequest.BodyPublishers.ofString(body.toString(),
-                StandardCharsets.UTF_8)).build();
-        return operationReply(send(request));
+        Duration timeout = timeout(timeLeft);
+        HttpRequest request = json(uri, authorization, timeout).PUT(HttpRequest.BodyPublishers.ofString(
+                body.toString(), StandardCharsets.UTF_8)).build();
+        return operationReply(send(request, timeout));
     }
 
     /** {@code GET /{idScope}/registrations/{registrationId}/operations/{operationId}}; subject to the poll limit. */
-    public DpsReply operationStatus(String idScope, String registrationId, String operationId, String authorization)
-            throws DpsCallException, InterruptedException {
+    public DpsReply operationStatus(String idScope, String registrationId, String operationId, String authorization,
+            Duration timeLeft) throws DpsCallException, InterruptedException {
         URI uri = uri(idScope, registrationId, DpsProtocol.PATH_OPERATIONS, operationId);
-        HttpRequest request = base(uri, authorization).GET().build();
-        return operationReply(send(request));
+        Duration timeout = timeout(timeLeft);
+        HttpRequest request = base(uri, authorization, timeout).GET().build();
+        return operationReply(send(request, timeout));
     }
 
     /** {@code POST /{idScope}/registrations/{registrationId}}: the current registration, no new operation. */
-    public DpsReply statusLookup(String idScope, String registrationId, String authorization)
+    public DpsReply statusLookup(String idScope, String registrationId, String authorization, Duration timeLeft)
             throws DpsCallException, InterruptedException {
         JsonObject body = new JsonObject();
         body.addProperty(DpsProtocol.FIELD_REGISTRATION_ID, registrationId);
         URI uri = uri(idScope, registrationId);
-        HttpRequest request = json(uri, authorization).POST(HttpRequest.BodyPublishers.ofString(body.toString(),
-                StandardCharsets.UTF_8)).build();
-        HttpResponse<byte[]> response = send(request);
+        Duration timeout = timeout(timeLeft);
+        HttpRequest request = json(uri, authorization, timeout).POST(HttpRequest.BodyPublishers.ofString(
+                body.toString(), StandardCharsets.UTF_8)).build();
+        HttpResponse<byte[]> response = send(request, timeout);
         int status = response.statusCode();
         if (!isSuccess(status)) {
             return errorReply(response);
@@ -123,26 +132,38 @@ public final class DpsRegistrationClient implements AutoCloseable {
         return URI.create(path.toString());
     }
 
+    /** Percent-encodes one path segment; refuses {@code .} and {@code ..}, which no encoding keeps from moving up. */
     private static String encodeSegment(String segment) {
+        if (segment.isEmpty() || ".".equals(segment) || "..".equals(segment)) {
+            throw new IllegalArgumentException("refusing an empty or relative ('.', '..') URL path segment");
+        }
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private HttpRequest.Builder base(URI uri, String authorization) {
-        return HttpRequest.newBuilder(uri).timeout(this.requestTimeout)
+    /** The request timeout, shortened to what is left of the caller's deadline (at least 1 ms). */
+    private Duration timeout(Duration timeLeft) {
+        Duration shorter = timeLeft.compareTo(this.requestTimeout) < 0 ? timeLeft : this.requestTimeout;
+        return shorter.compareTo(MIN_TIMEOUT) < 0 ? MIN_TIMEOUT : shorter;
+    }
+
+    private HttpRequest.Builder base(URI uri, String authorization, Duration timeout) {
+        return HttpRequest.newBuilder(uri).timeout(timeout)
                 .header(DpsProtocol.HEADER_ACCEPT, DpsProtocol.MEDIA_TYPE_JSON)
                 .header(DpsProtocol.HEADER_USER_AGENT, USER_AGENT)
                 .header(DpsProtocol.HEADER_AUTHORIZATION, authorization);
     }
 
-    private HttpRequest.Builder json(URI uri, String authorization) {
-        return base(uri, authorization).header(DpsProtocol.HEADER_CONTENT_TYPE, DpsProtocol.CONTENT_TYPE_JSON);
+    private HttpRequest.Builder json(URI uri, String authorization, Duration timeout) {
+        return base(uri, authorization, timeout).header(DpsProtocol.HEADER_CONTENT_TYPE,
+                DpsProtocol.CONTENT_TYPE_JSON);
     }
 
-    private HttpResponse<byte[]> send(HttpRequest request) throws DpsCallException, InterruptedException {
+    private HttpResponse<byte[]> send(HttpRequest request, Duration timeout)
+            throws DpsCallException, InterruptedException {
         this.requestsSent.incrementAndGet();
         try {
             HttpResponse<byte[]> response = BoundedHttpExchange.send(this.client, request, this.maxResponseBytes,
-                    this.requestTimeout);
+                    timeout);
             LOG.debug("DPS {} {} -> HTTP {}", request.method(), request.uri().getRawPath(), response.statusCode());
             return response;
         } catch (HttpExchangeException e) {

@@ -16,7 +16,7 @@ public final class OperationStatus {
 
     @Override
     public String toString() {
-        return "operation " + this.operationId + " " + this.status
+        return "operation " + UntrustedText.escape(this.operationId) + " " + UntrustedText.escape(this.status)
                 + (this.registrationState == null ? "" : " (" + this.registrationState + ")");
     }
 }

@@ -32,8 +32,10 @@ public final class RegistrationResult {
 
     @Override
     public String toString() {
-        return "status=" + this.status + (this.assignedHub == null ? "" : " hub=" + this.assignedHub)
-                + (this.deviceId == null ? "" : " deviceId=" + this.deviceId)
+        // Every field is DPS's text: escaped, so a forged value cannot forge a log line.
+        return "status=" + UntrustedText.escape(this.status)
+                + (this.assignedHub == null ? "" : " hub=" + UntrustedText.escape(this.assignedHub))
+                + (this.deviceId == null ? "" : " deviceId=" + UntrustedText.escape(this.deviceId))
                 + (this.errorCode == null ? "" : " errorCode=" + this.errorCode);
     }
 }

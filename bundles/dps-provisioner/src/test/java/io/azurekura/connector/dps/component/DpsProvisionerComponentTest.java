@@ -70,7 +70,7 @@ class DpsProvisionerComponentTest {
         return props;
     }
 
-    private static KeystoreService trusting(KeyStore trust) {
+    static KeystoreService trusting(KeyStore trust) {
         return (KeystoreService) Proxy.newProxyInstance(KeystoreService.class.getClassLoader(),
                 new Class<?>[] { KeystoreService.class }, (proxy, method, args) -> {
                     switch (method.getName()) {

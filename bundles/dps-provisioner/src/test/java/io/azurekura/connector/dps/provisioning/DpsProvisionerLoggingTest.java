@@ -22,6 +22,7 @@ import io.azurekura.connector.api.dps.ProvisioningStatus;
 import io.azurekura.connector.dps.store.AssignmentStore;
 import io.azurekura.connector.dps.wire.DpsRegistrationClient;
 import io.azurekura.connector.dps.wire.GlobalEndpoint;
+import io.azurekura.connector.testsupport.logging.CapturedLogs;
 import io.azurekura.connector.testsupport.dps.DpsEmulator;
 import io.azurekura.connector.testsupport.dps.DpsEndpoint;
 import io.azurekura.connector.testsupport.dps.DpsFault;

@@ -37,6 +37,7 @@ import io.azurekura.connector.testsupport.dps.DpsEndpoint;
 import io.azurekura.connector.testsupport.dps.DpsFault;
 import io.azurekura.connector.testsupport.dps.DpsRequest;
 import io.azurekura.connector.testsupport.dps.RegistrationOutcome;
+import io.azurekura.connector.testsupport.logging.CapturedLogs;
 import io.azurekura.connector.testsupport.pki.TestPki;
 import io.azurekura.connector.testsupport.sas.SasSigner;
 import io.azurekura.connector.testsupport.sas.SasVerifier;

@@ -25,7 +25,7 @@ class ProvisioningSettingsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = { "'' | dev-1 | '' | ID scope is not set",
             "0ne 00 | dev-1 | '' | ID scope '0ne 00' is not valid", "0ne00ABC | '' | '' | registration id is not set",
-            "0ne00ABC | dev/1 | '' | registration id 'dev/1' is not valid",
+            "0ne00ABC | dev/1 | '' | registration id has a character that is not allowed at position 4",
             "0ne00ABC | dev-1 | {\"a\": | payload is not valid JSON",
             "0ne00ABC | dev-1 | [1,2] | payload must be a JSON object" })
     void refusesWhatDpsWouldRefuseWithAReadableReason(String idScope, String registrationId, String payload,

@@ -14,13 +14,13 @@ import io.azurekura.connector.common.time.Clock;
  * the requested amount. Shared with the DPS emulator (through {@link #asJavaClock()}), so its polling-limit windows
  * and token expiry see exactly the waits the provisioner made.
  */
-final class VirtualTime implements Clock, Sleeper {
+public final class VirtualTime implements Clock, Sleeper {
 
     private long nanos;
     private final long wallStartMillis;
     private final List<Duration> sleeps = new ArrayList<>();
 
-    VirtualTime(Instant start) {
+    public VirtualTime(Instant start) {
         this.wallStartMillis = start.toEpochMilli();
     }
 
@@ -53,15 +53,15 @@ final class VirtualTime implements Clock, Sleeper {
         return List.copyOf(this.sleeps);
     }
 
-    synchronized Duration elapsed() {
+    public synchronized Duration elapsed() {
         return Duration.ofNanos(this.nanos);
     }
 
-    synchronized Instant now() {
+    public synchronized Instant now() {
         return Instant.ofEpochMilli(wallMillis());
     }
 
-    java.time.Clock asJavaClock() {
+    public java.time.Clock asJavaClock() {
         return new java.time.Clock() {
             @Override
             public ZoneId getZone() {

@@ -31,6 +31,10 @@ import io.azurekura.connector.testsupport.sas.SasSigner;
 /** The wire client alone: request shape, answer parsing, and classification of everything that can go wrong. */
 class DpsRegistrationClientTest {
 
+    /** More than any of these requests needs: the request timeout decides. */
+    static final Duration LONG = Duration.ofMinutes(1);
+
+
     private static final String SCOPE = "0ne00WIRE01";
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -80,21 +84,22 @@ class DpsRegistrationClientTest {
         DpsRegistrationClient client = client("localhost:" + dps.port(), TestPki.shared().clientSslContext(),
                 Duration.ofSeconds(5), 65_536);
 
-        DpsReply registered = client.register(SCOPE, registrationId, "{\"model\":\"m\"}", token);
+        DpsReply registered = client.register(SCOPE, registrationId, "{\"model\":\"m\"}", token, LONG);
         assertThat(registered.httpStatus()).isEqualTo(202);
         assertThat(registered.retryAfter()).hasValue(Duration.ofSeconds(4));
         assertThat(registered.operation().status).isEqualTo("assigning");
-        DpsReply assigned = client.operationStatus(SCOPE, registrationId, registered.operation().operationId, token);
+        DpsReply assigned = client.operationStatus(SCOPE, registrationId, registered.operation().operationId, token,
+                LONG);
         assertThat(assigned.httpStatus()).isEqualTo(200);
         assertThat(assigned.operation().registrationState.assignedHub).isEqualTo("emulated-hub.azure-devices.net");
         assertThat(assigned.operation().registrationState.deviceId).isEqualTo(registrationId);
         assertThat(assigned.operation().registrationState.substatus).isEqualTo("initialAssignment");
         assertThat(assigned.operation().registrationState.payload).isEqualTo("{\"x\":1}");
         assertThat(assigned.operation().registrationState.etag).isNotBlank();
-        DpsReply lookedUp = client.statusLookup(SCOPE, registrationId, token);
+        DpsReply lookedUp = client.statusLookup(SCOPE, registrationId, token, LONG);
         assertThat(lookedUp.registration().status).isEqualTo("assigned");
         assertThat(lookedUp.registration().assignedHub).isEqualTo("emulated-hub.azure-devices.net");
-        DpsReply refused = client.register(SCOPE, registrationId, null, token.replace("se=", "se=1"));
+        DpsReply refused = client.register(SCOPE, registrationId, null, token.replace("se=", "se=1"), LONG);
         assertThat(refused.httpStatus()).isEqualTo(401);
         assertThat(refused.error().errorCode).isEqualTo(401002);
         assertThat(refused.error().trackingId).isNotBlank();
@@ -112,7 +117,7 @@ class DpsRegistrationClientTest {
     void readsRetryAfterAsSecondsOrHttpDate() throws Exception {
         String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(30));
         DpsReply reply = client(fixedServer(429, "{\"errorCode\":429001,\"message\":\"slow down\"}", "Retry-After",
-                date), null, Duration.ofSeconds(5), 1024).register(SCOPE, "d", null, "t");
+                date), null, Duration.ofSeconds(5), 1024).register(SCOPE, "d", null, "t", LONG);
 
         assertThat(reply.httpStatus()).isEqualTo(429);
         assertThat(reply.retryAfter().orElseThrow()).isBetween(Duration.ofSeconds(25), Duration.ofSeconds(31));
@@ -120,7 +125,7 @@ class DpsRegistrationClientTest {
         assertThat(reply.error().message).isEqualTo("slow down");
 
         DpsReply garbled = client(fixedServer(503, "<html>oops</html>", "Retry-After", "soon"), null,
-                Duration.ofSeconds(5), 1024).register(SCOPE, "d", null, "t");
+                Duration.ofSeconds(5), 1024).register(SCOPE, "d", null, "t", LONG);
         assertThat(garbled.retryAfter()).isEmpty();
         assertThat(garbled.error().errorCode).isNull();
     }
@@ -143,7 +148,7 @@ class DpsRegistrationClientTest {
 
     private void assertFailure(String endpoint, ProvisioningFailure failure, String message) {
         DpsRegistrationClient client = client(endpoint, null, Duration.ofSeconds(5), 1024);
-        assertThatThrownBy(() -> client.operationStatus(SCOPE, "d", "op", "t")).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> client.operationStatus(SCOPE, "d", "op", "t", LONG)).isInstanceOfSatisfying(
                 DpsCallException.class, e -> {
                     assertThat(e.failure()).isEqualTo(failure);
                     assertThat(e.getMessage()).contains(message);
@@ -157,7 +162,7 @@ class DpsRegistrationClientTest {
         // A client trusting another CA, and one with only the JVM's default trust (which does not know the test CA).
         for (SSLContext ssl : new SSLContext[] { TestPki.fresh().clientSslContext(), null }) {
             DpsRegistrationClient client = client("localhost:" + dps.port(), ssl, Duration.ofSeconds(5), 1024);
-            assertThatThrownBy(() -> client.register(SCOPE, "d", null, "t")).isInstanceOfSatisfying(
+            assertThatThrownBy(() -> client.register(SCOPE, "d", null, "t", LONG)).isInstanceOfSatisfying(
                     DpsCallException.class, e -> assertThat(e.failure()).isEqualTo(ProvisioningFailure.TLS));
         }
         assertThat(dps.totalRequests()).isZero();
@@ -170,7 +175,7 @@ class DpsRegistrationClientTest {
             port = socket.getLocalPort();
         }
         DpsRegistrationClient client = client("127.0.0.1:" + port, null, Duration.ofSeconds(5), 1024);
-        assertThatThrownBy(() -> client.register(SCOPE, "d", null, "t")).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> client.register(SCOPE, "d", null, "t", LONG)).isInstanceOfSatisfying(
                 DpsCallException.class, e -> assertThat(e.failure()).isEqualTo(ProvisioningFailure.NETWORK));
     }
 
@@ -181,7 +186,7 @@ class DpsRegistrationClientTest {
             DpsRegistrationClient client = client("127.0.0.1:" + silent.getLocalPort(),
                     TestPki.shared().clientSslContext(), Duration.ofMillis(300), 1024);
             long started = System.nanoTime();
-            assertThatThrownBy(() -> client.register(SCOPE, "d", null, "t")).isInstanceOfSatisfying(
+            assertThatThrownBy(() -> client.register(SCOPE, "d", null, "t", LONG)).isInstanceOfSatisfying(
                     DpsCallException.class, e -> assertThat(e.failure()).isEqualTo(ProvisioningFailure.TIMEOUT));
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
         }

@@ -72,6 +72,8 @@ public final class ConnectorConfiguration {
             dps.put("dps.registration.id", registrationId);
             dps.put("dps.global.endpoint", azure.dpsGlobalEndpoint());
             dps.put("dps.assignment.directory", assignmentDirectory.toAbsolutePath().toString());
+            // The loopback hub is no Azure host name: allow it explicitly, as a test setup must.
+            dps.put("dps.hub.allowed.suffixes", LoopbackAzure.HUB_HOST);
             dps.put("dps.poll.interval.min.seconds", 1);
             dps.put("dps.poll.interval.default.seconds", 1);
             dps.put("dps.retry.initial.seconds", 1);

@@ -86,15 +86,23 @@ public final class DpsEmulator implements AutoCloseable {
     private record Authentication(Enrollment enrollment, SasVerifier.Verdict verdict) {
     }
 
-    /** @param verdict the SAS check's result, null when no check was made */
-    private record Reply(int status, Map<String, String> headers, String body, SasVerifier.Verdict verdict) {
+    /**
+     * @param verdict the SAS check's result, null when no check was made
+     * @param delay how long to hold the answer back (zero: at once)
+     */
+    private record Reply(int status, Map<String, String> headers, String body, SasVerifier.Verdict verdict,
+            Duration delay) {
 
         Reply(int status, Map<String, String> headers, String body) {
-            this(status, headers, body, null);
+            this(status, headers, body, null, Duration.ZERO);
         }
 
         Reply checked(SasVerifier.Verdict tokenVerdict) {
-            return new Reply(this.status, this.headers, this.body, tokenVerdict);
+            return new Reply(this.status, this.headers, this.body, tokenVerdict, this.delay);
+        }
+
+        Reply delayed(Duration by) {
+            return new Reply(this.status, this.headers, this.body, this.verdict, by);
         }
     }
 
@@ -393,10 +401,23 @@ public final class DpsEmulator implements AutoCloseable {
                     reply = error(500, 500000, "Emulator error.");
                 }
             }
-            HttpServerResponse response = request.response().setStatusCode(reply.status());
-            reply.headers().forEach(response::putHeader);
-            response.end(reply.body() == null ? "" : reply.body());
+            if (reply.delay().isZero()) {
+                send(request, reply);
+            } else {
+                Reply held = reply;
+                this.vertx.setTimer(Math.max(1, reply.delay().toMillis()), timer -> send(request, held));
+            }
         });
+    }
+
+    private static void send(HttpServerRequest request, Reply reply) {
+        HttpServerResponse response = request.response();
+        if (response.closed()) {
+            return; // the client gave up waiting
+        }
+        response.setStatusCode(reply.status());
+        reply.headers().forEach(response::putHeader);
+        response.end(reply.body() == null ? "" : reply.body());
     }
 
     private synchronized Reply handle(HttpServerRequest request, String body) {
@@ -463,10 +484,31 @@ public final class DpsEmulator implements AutoCloseable {
                         (int) Math.max(1, (waitMillis + 999) / 1000));
             }
         }
+        DpsFault slow = delayFault(endpoint, registrationId);
         Reply faulted = fault(endpoint, registrationId, c);
         if (faulted != null) {
-            return faulted;
+            return slow == null ? faulted : faulted.delayed(slow.delay);
         }
+        Reply normal = normalAnswer(endpoint, request, now, idScope, registrationId, operationId, authorization,
+                body, c);
+        return slow == null ? normal : normal.delayed(slow.delay);
+    }
+
+    /** Takes (uses up) the first delay fault matching this request, if any. */
+    private DpsFault delayFault(DpsEndpoint endpoint, String registrationId) {
+        for (DpsFault fault : this.faults) {
+            if (fault.kind == DpsFault.Kind.DELAY && fault.matches(endpoint, key(registrationId))) {
+                if (fault.remaining != Integer.MAX_VALUE) {
+                    fault.remaining--;
+                }
+                return fault;
+            }
+        }
+        return null;
+    }
+
+    private Reply normalAnswer(DpsEndpoint endpoint, HttpServerRequest request, Instant now, String idScope,
+            String registrationId, String operationId, String authorization, String body, Counts c) {
         String apiVersion = request.getParam("api-version");
         if (apiVersion == null || !API_VERSIONS.contains(apiVersion)) {
             return error(400, 400001, "Invalid or missing api-version.");
@@ -495,7 +537,7 @@ public final class DpsEmulator implements AutoCloseable {
 
     private Reply fault(DpsEndpoint endpoint, String registrationId, Counts c) {
         for (DpsFault fault : this.faults) {
-            if (!fault.matches(endpoint, key(registrationId))) {
+            if (fault.kind == DpsFault.Kind.DELAY || !fault.matches(endpoint, key(registrationId))) {
                 continue;
             }
             if (fault.remaining != Integer.MAX_VALUE) {
@@ -513,6 +555,8 @@ public final class DpsEmulator implements AutoCloseable {
             case MALFORMED_JSON:
                 return new Reply(endpoint == DpsEndpoint.REGISTER ? 202 : 200, Map.of("Content-Type", JSON),
                         "{\"operationId\": \"5.0000\", \"status\": assign");
+            case RAW:
+                return new Reply(fault.httpStatus, fault.headers, fault.message);
             default:
                 return error(fault.httpStatus, fault.errorCode, fault.message);
             }

@@ -1,6 +1,8 @@
 package io.azurekura.connector.testsupport.dps;
 
+import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * An HTTP-level failure the emulator answers with instead of the normal response, for a number of requests to one
@@ -20,7 +22,11 @@ public final class DpsFault {
         /** The normal status code, but a body that is not JSON. */
         MALFORMED_JSON,
         /** Any status with DPS's error body ({@code errorCode}, {@code trackingId}, {@code message}). */
-        HTTP_ERROR
+        HTTP_ERROR,
+        /** Exactly the given status, headers and body: a forged or broken DPS answer, verbatim. */
+        RAW,
+        /** The normal answer, sent only after a delay: a DPS that is slow to answer. */
+        DELAY
     }
 
     final DpsEndpoint endpoint;
@@ -30,10 +36,18 @@ public final class DpsFault {
     final int errorCode;
     final String message;
     final String registrationId;
+    final Map<String, String> headers;
+    final Duration delay;
     int remaining;
 
     private DpsFault(DpsEndpoint endpoint, Kind kind, int httpStatus, Integer retryAfterSeconds, int errorCode,
             String message, String registrationId, int remaining) {
+        this(endpoint, kind, httpStatus, retryAfterSeconds, errorCode, message, registrationId, remaining, Map.of(),
+                Duration.ZERO);
+    }
+
+    private DpsFault(DpsEndpoint endpoint, Kind kind, int httpStatus, Integer retryAfterSeconds, int errorCode,
+            String message, String registrationId, int remaining, Map<String, String> headers, Duration delay) {
         this.endpoint = endpoint;
         this.kind = kind;
         this.httpStatus = httpStatus;
@@ -42,6 +56,22 @@ public final class DpsFault {
         this.message = message;
         this.registrationId = registrationId;
         this.remaining = remaining;
+        this.headers = Map.copyOf(headers);
+        this.delay = delay;
+    }
+
+    /**
+     * Answers exactly {@code httpStatus}, {@code headers} and {@code body} (sent as is, even if it is not JSON),
+     * e.g. a forged {@code assigned} answer naming another hub, or a {@code Retry-After} that is not a number.
+     */
+    public static DpsFault rawAnswer(DpsEndpoint endpoint, int httpStatus, Map<String, String> headers,
+            String body) {
+        return new DpsFault(endpoint, Kind.RAW, httpStatus, null, 0, body, null, 1, headers, Duration.ZERO);
+    }
+
+    /** The normal answer, held back for {@code delay} (the emulator keeps answering other requests meanwhile). */
+    public static DpsFault delayed(DpsEndpoint endpoint, Duration delay) {
+        return new DpsFault(endpoint, Kind.DELAY, 0, null, 0, null, null, 1, Map.of(), delay);
     }
 
     /** 429 Too Many Requests; {@code retryAfterSeconds} null sends no Retry-After header. */
@@ -71,13 +101,13 @@ public final class DpsFault {
     /** Applies to the next {@code count} matching requests ({@link Integer#MAX_VALUE}: until cleared). */
     public DpsFault times(int count) {
         return new DpsFault(this.endpoint, this.kind, this.httpStatus, this.retryAfterSeconds, this.errorCode,
-                this.message, this.registrationId, count);
+                this.message, this.registrationId, count, this.headers, this.delay);
     }
 
     /** Applies only to requests of this registration. */
     public DpsFault forRegistration(String id) {
         return new DpsFault(this.endpoint, this.kind, this.httpStatus, this.retryAfterSeconds, this.errorCode,
-                this.message, id.toLowerCase(Locale.ROOT), this.remaining);
+                this.message, id.toLowerCase(Locale.ROOT), this.remaining, this.headers, this.delay);
     }
 
     boolean matches(DpsEndpoint requested, String registrationKey) {
