@@ -2,7 +2,8 @@ package io.azurekura.connector.cloud;
 
 /**
  * The names Kura's web console and ConfigurationService use to find this connection type and its parts
- * (kura-facts §4), in one place: the component PIDs, the stack components' naming, and Kura's UI properties.
+ * (docs/kura-conventions.md "Cloud connections"), in one place: the component PIDs, the stack components' naming, and
+ * Kura's UI properties.
  */
 public final class CloudComponents {
 
@@ -39,7 +40,7 @@ public final class CloudComponents {
      */
     public static final String GATE_ENDPOINT_PROPERTY = "azurekura.cloud.endpoint";
 
-    // Kura's property names (kura-facts §1, §4)
+    // Kura's property names (docs/kura-conventions.md "Configurable components and metatype", "Cloud connections")
     public static final String KURA_SERVICE_PID = "kura.service.pid";
     public static final String KURA_UI_SERVICE_HIDE = "kura.ui.service.hide";
     public static final String KURA_UI_FACTORY_HIDE = "kura.ui.factory.hide";

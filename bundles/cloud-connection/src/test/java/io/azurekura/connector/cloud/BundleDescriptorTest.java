@@ -25,8 +25,9 @@ import org.w3c.dom.NodeList;
 class BundleDescriptorTest {
 
     private static final Path CLASSES = Path.of("target", "classes");
+    /** Gson comes from Kura's own bundle (docs/kura-conventions.md "Libraries Kura ships"). */
     private static final List<String> ALLOWED_IMPORTS = List.of("org.osgi.", "org.eclipse.kura", "org.slf4j",
-            "javax.", "io.azurekura.connector.api.");
+            "javax.", "io.azurekura.connector.api.", "com.google.gson");
 
     /** A component description: its DS namespace and its declared properties. */
     private record Description(String namespace, Map<String, String> properties, List<String> provides) {
@@ -104,7 +105,8 @@ class BundleDescriptorTest {
         // Interfaces we implement (provider types) pin the minor version, as Kura's own bundles do
         assertThat(clauses).contains("org.eclipse.kura.cloudconnection;version=\"[1.0,1.1)\"",
                 "org.eclipse.kura.cloudconnection.publisher;version=\"[1.0,1.1)\"",
-                "org.eclipse.kura.message;version=\"[1.4,2)\"");
+                "org.eclipse.kura.message;version=\"[1.4,2)\"",
+                "com.google.gson.stream;version=\"[2.9,3)\"");
         assertThat(manifest.getMainAttributes().getValue("Export-Package")).isNull();
     }
 }

@@ -24,9 +24,12 @@ import org.junit.jupiter.api.Test;
 class BundleManifestTest {
 
     private static final Path CLASSES = Path.of("target", "classes");
-    /** House rule: shipped bundles import only these; everything else is embedded. */
+    /**
+     * House rule: shipped bundles import only these, and Gson from Kura's own bundle (docs/kura-conventions.md
+     * "Libraries Kura ships"); everything else is embedded.
+     */
     private static final List<String> ALLOWED_IMPORTS = List.of("org.osgi.", "org.eclipse.kura", "org.slf4j",
-            "javax.", "io.azurekura.connector.api.");
+            "javax.", "io.azurekura.connector.api.", "com.google.gson");
 
     private static Manifest manifest() throws Exception {
         try (InputStream in = Files.newInputStream(CLASSES.resolve("META-INF/MANIFEST.MF"))) {
@@ -61,7 +64,10 @@ class BundleManifestTest {
         List<String> packages = clauses(imports).stream().map(c -> c.split(";")[0]).toList();
 
         assertThat(packages).isNotEmpty().allSatisfy(p -> assertThat(ALLOWED_IMPORTS).anyMatch(p::startsWith));
-        assertThat(packages).doesNotContain("com.google.gson", "org.eclipse.paho.client.mqttv3");
+        assertThat(packages).contains("com.google.gson").doesNotContain("org.eclipse.paho.client.mqttv3");
+        // Kura 5.2 and later ship Gson 2.9.0, the version the SDK is built against
+        assertThat(clauses(imports)).filteredOn(c -> c.startsWith("com.google.gson")).isNotEmpty()
+                .allSatisfy(c -> assertThat(c).endsWith(";version=\"[2.9,3)\""));
         assertThat(manifest().getMainAttributes().getValue("Export-Package")).isNull();
     }
 
@@ -70,7 +76,7 @@ class BundleManifestTest {
         List<String> classPath = clauses(manifest().getMainAttributes().getValue("Bundle-ClassPath"));
 
         assertThat(classPath).contains(".", "lib/iot-device-client.jar", "lib/org.eclipse.paho.client.mqttv3.jar",
-                "lib/proton-j.jar", "lib/qpid-proton-j-extensions.jar", "lib/gson.jar");
+                "lib/proton-j.jar", "lib/qpid-proton-j-extensions.jar").doesNotContain("lib/gson.jar");
         for (String entry : classPath.subList(1, classPath.size())) {
             try (JarFile jar = new JarFile(CLASSES.resolve(entry).toFile(), false)) {
                 assertThat(jar.stream().map(e -> e.getName()))

@@ -13,7 +13,8 @@ import org.eclipse.kura.KuraException;
 import org.eclipse.kura.security.keystore.KeystoreService;
 
 /**
- * TLS contexts from Kura keystores. Kura 5.3-5.5's KeystoreService has no TrustManager API (kura-facts §3), so trust
+ * TLS contexts from Kura keystores. Kura 5.3-5.5's KeystoreService has no TrustManager API (docs/kura-conventions.md
+ * "Keystores"), so trust
  * is built from its KeyStore; key managers come from {@code getKeyManagers(defaultAlgorithm)} (all aliases).
  */
 public final class KeystoreTls {

@@ -21,7 +21,7 @@ import io.azurekura.connector.hub.client.HubClientListener;
  * the SDK does) joins one {@link MultiplexingClient}, up to the SDK's limit of 1000 devices over AMQPS (500 over
  * AMQPS_WS); a full connection makes the next identity open another one, so N identities use ceil(N / 1000)
  * connections. Each identity keeps its own {@code SasTokenProvider} (backed by its own cached token), so the SDK
- * renews each one in place with its own CBS put-token schedule (azure-sdk-facts.md §4).
+ * renews each one in place with its own CBS put-token schedule (docs/azure-sdk.md "MultiplexingClient").
  * <p>
  * Identities come and go at any time: the SDK 2.5.0 registers devices on an open multiplexed connection and
  * unregisters them without disturbing the others ({@code MultiplexingClient.registerDeviceClients}: "may be called

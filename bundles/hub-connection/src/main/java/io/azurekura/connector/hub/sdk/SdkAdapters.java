@@ -78,7 +78,8 @@ final class SdkAdapters {
 
     /**
      * The SDK must never get null or an exception from the provider: on MQTT reconnect that becomes a 10 ms hot
-     * loop (azure-sdk-facts.md §2), and on AMQP it runs on the reactor thread every multiplexed device shares. Our
+     * loop (docs/azure-sdk.md "SasTokenProvider"), and on AMQP it runs on the reactor thread every multiplexed device
+     * shares. Our
      * supplier already promises this; the guard keeps the promise if it breaks.
      */
     static final class NeverFailingTokenProvider implements SasTokenProvider {

@@ -16,7 +16,8 @@ import io.azurekura.connector.hub.client.ClientStatus;
 import io.azurekura.connector.hub.client.SendResult;
 
 /**
- * How the Azure device SDK 2.5.0 reports things, translated once (facts: shared/docs/azure-sdk-facts.md §1-§2).
+ * How the Azure device SDK 2.5.0 reports things, translated once (docs/azure-sdk.md "SasTokenProvider",
+ * "Retry and connection status").
  */
 final class SdkOutcomes {
 

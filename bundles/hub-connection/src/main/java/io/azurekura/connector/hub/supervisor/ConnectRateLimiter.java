@@ -6,7 +6,8 @@ import io.azurekura.connector.common.time.Clock;
 
 /**
  * A token bucket for new connections (and multiplexed registrations) across the gateway. IoT Hub throttles new
- * device connections per hub (at least 100/s, 12/s per S1 unit; token-lifecycle-anchors.md §8), and every new
+ * device connections per hub (at least 100/s, 12/s per S1 unit; docs/token-lifecycle.md
+ * "Reconnect storms and the hub's connection throttle"), and every new
  * connection also costs the token server a request if the token is not cached: after a restart, N identities must
  * arrive at a bounded rate, not at once.
  * <p>

@@ -53,7 +53,8 @@ import io.azurekura.connector.hub.trust.TrustProvider;
 import io.azurekura.connector.hub.trust.TrustUnavailableException;
 
 /**
- * Keeps one identity connected to IoT Hub, beyond what the SDK does on its own (azure-sdk-facts.md §1-§2):
+ * Keeps one identity connected to IoT Hub, beyond what the SDK does on its own (docs/azure-sdk.md "SasTokenProvider",
+ * "Retry and connection status"):
  * <ul>
  * <li>the SDK gives up for good after a terminal {@code DISCONNECTED} (including its CONNACK 4 quirk and
  * {@code RETRY_EXPIRED}): the supervisor closes that client and opens a new one, with capped exponential backoff and

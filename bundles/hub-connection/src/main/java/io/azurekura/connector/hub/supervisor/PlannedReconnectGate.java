@@ -4,7 +4,8 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Lets one identity at a time make a planned reconnect. A gateway renewing many identities would otherwise
- * reconnect them in bursts, and IoT Hub throttles new connections per hub unit (token-lifecycle-anchors.md §8);
+ * reconnect them in bursts, and IoT Hub throttles new connections per hub unit (docs/token-lifecycle.md
+ * "Reconnect storms and the hub's connection throttle");
  * one at a time also keeps each gap short. Shared by every connection in the bundle.
  */
 public final class PlannedReconnectGate {

@@ -31,7 +31,8 @@ import org.xml.sax.SAXException;
 
 /**
  * The rules a bundle's metatype and DS descriptors must follow for Kura's ConfigurationService and web console to
- * show and configure its components (kura-facts §1). Every check returns readable violations instead of failing
+ * show and configure its components (docs/kura-conventions.md "Configurable components and metatype"). Every check
+ * returns readable violations instead of failing
  * fast, so one run lists everything wrong with a bundle.
  */
 public final class KuraMetatypeRules {

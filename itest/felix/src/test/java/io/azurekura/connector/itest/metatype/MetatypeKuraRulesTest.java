@@ -16,7 +16,8 @@ import io.azurekura.connector.itest.metatype.KuraMetatypeRules.Component;
 import io.azurekura.connector.itest.runtime.ShippedArtifacts;
 
 /**
- * Every shipped bundle's metatype and DS descriptors follow Kura's rules (kura-facts §1), checked on the built jars
+ * Every shipped bundle's metatype and DS descriptors follow Kura's rules (docs/kura-conventions.md
+ * "Configurable components and metatype"), checked on the built jars
  * (what bnd actually generated), plus handcrafted descriptors proving that each rule bites.
  */
 class MetatypeKuraRulesTest {

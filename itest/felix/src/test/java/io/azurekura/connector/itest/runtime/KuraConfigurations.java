@@ -23,7 +23,8 @@ import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.metatype.ObjectClassDefinition;
 
 /**
- * Writes component configurations into ConfigAdmin the way Kura's ConfigurationService does (kura-facts §1, §2):
+ * Writes component configurations into ConfigAdmin the way Kura's ConfigurationService does (docs/kura-conventions.md
+ * "Configurable components and metatype", "Passwords and CryptoService"):
  * defaults from the component's metatype, then the running properties, then the new ones; {@code kura.service.pid}
  * set; {@link Password} values stored as the CryptoService's ciphertext String (what components then receive).
  * Singletons use location {@code "?"}; factory instances are created with a null location, as Kura does.

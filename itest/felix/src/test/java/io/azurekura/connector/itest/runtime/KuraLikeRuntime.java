@@ -75,7 +75,8 @@ public final class KuraLikeRuntime implements AutoCloseable {
     public static final String CONNECTOR_THREAD_PREFIX = "azure-sts-connector-";
     public static final String KURA_SERVICE_PID = KuraConfigurations.KURA_SERVICE_PID;
 
-    /** What Kura 5.3 to 5.5 exports (kura-facts §2, §7): the versions the connector's imports must accept. */
+    /** What Kura 5.3 to 5.5 exports (docs/kura-conventions.md "Exported API versions"): the versions the connector's
+     * imports must accept. */
     static final List<String> KURA_API_PACKAGES = List.of(
             "org.eclipse.kura;version=1.7.0",
             "org.eclipse.kura.configuration;version=1.2.0",

@@ -26,7 +26,8 @@ import org.osgi.service.metatype.MetaTypeService;
 
 /**
  * Kura's ConfigurationService, as far as cloud connection factories and Kura's Cloud Connections page use it, over
- * the runtime's ConfigAdmin (kura-facts §1): {@code createFactoryConfiguration} merges the factory's metatype
+ * the runtime's ConfigAdmin (docs/kura-conventions.md "Configurable components and metatype"):
+ * {@code createFactoryConfiguration} merges the factory's metatype
  * defaults with the given properties and sets {@code kura.service.pid}, refusing a pid that exists;
  * {@code deleteFactoryConfiguration} deletes the factory instance with that {@code kura.service.pid} and ignores
  * unknown ones (Kura 5.3+ only logs them). Snapshots are only counted.

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.eclipse.kura.KuraException;
 import org.junit.jupiter.api.Test;
 
-/** The test CryptoService behaves as the connector expects Kura's to (kura-facts §2). */
+/** The test CryptoService behaves as the connector expects Kura's to (docs/kura-conventions.md
+ * "Passwords and CryptoService"). */
 class TestCryptoServiceTest {
 
     private final TestCryptoService crypto = new TestCryptoService();

@@ -44,7 +44,8 @@ import io.vertx.proton.ProtonSession;
 
 /**
  * The emulator's AMQP 1.0 front end (Vert.x Proton), as IoT Hub behaves towards the Azure device SDK
- * (azure-sdk-facts.md §3 "AMQPS"): TLS and SASL ANONYMOUS (Vert.x Proton's default server mechanism), the
+ * (docs/azure-sdk.md "AMQP renewal on the open connection"): TLS and SASL ANONYMOUS (Vert.x Proton's default server
+ * mechanism), the
  * {@code $cbs} node answering put-token requests, and per identity on a connection: telemetry and cloud-to-device
  * links once its token was accepted, in-place renewal by later put-tokens, and its links detached (only its links)
  * when its token lapses without a renewal. Every method runs on the emulator's event loop, except the read-only

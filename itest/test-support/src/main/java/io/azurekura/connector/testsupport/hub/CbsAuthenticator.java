@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 import io.azurekura.connector.testsupport.sas.SasVerifier;
 
 /**
- * Checks a CBS put-token request the way IoT Hub does (azure-sdk-facts.md §3 "CBS request"): application properties
+ * Checks a CBS put-token request the way IoT Hub does (docs/azure-sdk.md "AMQP renewal on the open connection"):
+ * application properties
  * {@code operation=put-token}, {@code type=servicebus.windows.net:sastoken}, {@code name={host}/devices/{deviceId}};
  * body a SAS token for that device, or for one of its modules (the SDK sends the device's name for modules too, so
  * the token's {@code sr} says which), signed with the registered key, not expired.

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 import io.azurekura.connector.testsupport.sas.SasVerifier;
 
 /**
- * Checks a CONNECT the way IoT Hub does for SAS authentication (azure-sdk-facts.md §3 "CONNECT"): client id =
+ * Checks a CONNECT the way IoT Hub does for SAS authentication (docs/iot-hub-mqtt.md "CONNECT"): client id =
  * {@code deviceId} or {@code deviceId/moduleId}; username = {@code {host}/{clientId}/?api-version=...} (more query
  * parameters allowed, e.g. DeviceClientType, model-id); password = a SAS token signed with the registered key for
  * audience {@code {host}/devices/{d}[/modules/{m}]}, not expired.

@@ -2,7 +2,7 @@ package io.azurekura.connector.testsupport.hub;
 
 /**
  * Why the emulator refused a CONNECT, with the CONNACK return code IoT Hub sends for it: every credential problem is
- * 5 "not authorized" (azure-sdk-facts.md §3 "Failure modes"), a throttled or unavailable hub is 3.
+ * 5 "not authorized" (docs/iot-hub-mqtt.md "CONNACK codes"), a throttled or unavailable hub is 3.
  */
 public enum ConnectRefusal {
     /** Not MQTT 3.1.1. */

@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * MQTT session state kept per client id. With {@code cleanSession=false} (what the SDK always sends) it outlives the
  * connection: IoT Hub remembers the subscriptions, and the SDK relies on that because it never re-subscribes to
- * methods or desired properties after a reconnect (azure-sdk-facts.md §3 "Subscriptions").
+ * methods or desired properties after a reconnect (docs/iot-hub-mqtt.md "Subscriptions").
  */
 final class HubSession {
 

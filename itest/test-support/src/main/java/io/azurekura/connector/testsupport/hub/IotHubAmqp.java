@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import org.apache.qpid.proton.amqp.Symbol;
 
 /**
- * IoT Hub's AMQP 1.0 names and codes, in one place (shared/docs/azure-sdk-facts.md §3 "AMQPS": the SDK's
+ * IoT Hub's AMQP 1.0 names and codes, in one place (docs/azure-sdk.md "AMQP renewal on the open connection": the SDK's
  * AmqpsIotHubConnection, AmqpsCbsSenderLinkHandler / AmqpsCbsReceiverLinkHandler and the telemetry link handlers).
  */
 final class IotHubAmqp {

@@ -3,7 +3,7 @@ package io.azurekura.connector.testsupport.hub;
 import java.util.Locale;
 
 /**
- * IoT Hub's MQTT topic names, in one place (shared/docs/azure-sdk-facts.md §3 "MQTT"; Microsoft's "Communicate with
+ * IoT Hub's MQTT topic names, in one place (docs/iot-hub-mqtt.md "Topics"; Microsoft's "Communicate with
  * an IoT hub using the MQTT protocol"). A device uses {@code devices/{deviceId}/...}; a module uses
  * {@code devices/{deviceId}/modules/{moduleId}/...}.
  */

@@ -12,7 +12,7 @@ class HubPropertyBagTest {
 
     @Test
     void parsesTheBagTheSdkWrites() {
-        // as observed from iot-device-client 2.5.0 (azure-sdk-facts.md §3 "Telemetry")
+        // as observed from iot-device-client 2.5.0 (docs/iot-hub-mqtt.md "Telemetry")
         PropertyBag bag = PropertyBag.parse("$.mid=6f1c&$.cid=42&$.cdid=dev1&$.ct=application%2Fjson&$.ce=utf-8"
                 + "&k%201=v%2F2&plus=a+b&unicode=%C2%B0C");
 
