@@ -70,7 +70,7 @@ class ProvisionedIdentityTest {
             "https://hub.azure-devices.net|dev-1|the assigned hub",
             "hub.azure-devices.net:443|dev-1|the assigned hub",
             "hub.azure-devices.net|dev 1|the device id",
-            "hub.azure-devices.net|dev#id\u0007|the device id",
+            "hub.azure-devices.net|dev\u0007id|the device id",
             "hub.azure-devices.net|dev/../other|the device id" })
     void anAssignmentThatBreaksTheRulesIsNotUsedAndSaysWhyWithoutQuotingIt(String hub, String device,
             String what) {
