@@ -7,8 +7,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * connection delivers its messages to it, or only the connections matched by the LDAP filter in the service
  * property {@value #CONNECTION_TARGET}, e.g. {@code (kura.service.pid=gateway-hub)}.
  * <p>
- * Called on the connection's callback thread, one message at a time: return quickly. The message is already
- * acknowledged to IoT Hub when it is delivered (MQTT only supports "complete").
+ * Called on the connection's callback thread, one message at a time: return quickly. The message is acknowledged
+ * to IoT Hub only after every listener returned normally (at least once): a listener that throws, or that has not
+ * returned within the connection's bound, leaves the message with IoT Hub, which delivers it again (possibly to
+ * all listeners, so make handling idempotent). After a few failed deliveries of the same message it is given up
+ * and counted in {@link ConnectionStatus#cloudToDeviceGivenUp()}.
  */
 @ConsumerType
 @FunctionalInterface

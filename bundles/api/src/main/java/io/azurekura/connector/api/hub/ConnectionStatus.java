@@ -39,6 +39,11 @@ public final class ConnectionStatus {
     private final Duration maxPlannedReconnectGap;
     private final Duration disconnectedTime;
     private final List<String> configurationProblems;
+    private final List<String> configurationWarnings;
+    private final long cloudToDeviceReceived;
+    private final long cloudToDeviceTaken;
+    private final long cloudToDeviceReturned;
+    private final long cloudToDeviceGivenUp;
 
     private ConnectionStatus(Builder b) {
         this.name = b.name;
@@ -68,6 +73,11 @@ public final class ConnectionStatus {
         this.maxPlannedReconnectGap = b.maxPlannedReconnectGap;
         this.disconnectedTime = b.disconnectedTime == null ? Duration.ZERO : b.disconnectedTime;
         this.configurationProblems = List.copyOf(b.configurationProblems);
+        this.configurationWarnings = List.copyOf(b.configurationWarnings);
+        this.cloudToDeviceReceived = b.cloudToDeviceReceived;
+        this.cloudToDeviceTaken = b.cloudToDeviceTaken;
+        this.cloudToDeviceReturned = b.cloudToDeviceReturned;
+        this.cloudToDeviceGivenUp = b.cloudToDeviceGivenUp;
     }
 
     public static Builder builder() {
@@ -203,6 +213,54 @@ public final class ConnectionStatus {
         return this.configurationProblems;
     }
 
+    /**
+     * Configuration values that were not usable and were replaced by their default (the connection works, but not
+     * as configured), e.g. a number outside its range written through a snapshot or REST.
+     *
+     * @since 1.1
+     */
+    public List<String> configurationWarnings() {
+        return this.configurationWarnings;
+    }
+
+    /**
+     * Cloud-to-device messages handed to this connection by IoT Hub (redeliveries counted again).
+     *
+     * @since 1.1
+     */
+    public long cloudToDeviceReceived() {
+        return this.cloudToDeviceReceived;
+    }
+
+    /**
+     * Cloud-to-device messages every listener returned from normally; only these are acknowledged to IoT Hub.
+     *
+     * @since 1.1
+     */
+    public long cloudToDeviceTaken() {
+        return this.cloudToDeviceTaken;
+    }
+
+    /**
+     * Cloud-to-device messages left with IoT Hub for redelivery because a listener failed or did not return in
+     * time (AMQP: abandoned; MQTT: not acknowledged, so IoT Hub sends it again after the next reconnect).
+     *
+     * @since 1.1
+     */
+    public long cloudToDeviceReturned() {
+        return this.cloudToDeviceReturned;
+    }
+
+    /**
+     * Cloud-to-device messages whose listeners failed on every one of the allowed deliveries: AMQP rejects them
+     * (IoT Hub dead-letters), MQTT acknowledges them (its only acknowledgement). Each is logged as a warning.
+     *
+     * @since 1.1
+     */
+    public long cloudToDeviceGivenUp() {
+        return this.cloudToDeviceGivenUp;
+    }
+
     @Override
     public String toString() {
         return this.name + " " + this.identity + " " + this.transport + " " + this.state + " (" + this.reason
@@ -246,6 +304,11 @@ public final class ConnectionStatus {
         private Duration maxPlannedReconnectGap;
         private Duration disconnectedTime;
         private List<String> configurationProblems = List.of();
+        private List<String> configurationWarnings = List.of();
+        private long cloudToDeviceReceived;
+        private long cloudToDeviceTaken;
+        private long cloudToDeviceReturned;
+        private long cloudToDeviceGivenUp;
 
         private Builder() {
         }
@@ -319,6 +382,21 @@ public final class ConnectionStatus {
 
         public Builder configurationProblems(List<String> problems) {
             this.configurationProblems = problems == null ? List.of() : problems;
+            return this;
+        }
+
+        /** @since 1.1 */
+        public Builder configurationWarnings(List<String> warnings) {
+            this.configurationWarnings = warnings == null ? List.of() : warnings;
+            return this;
+        }
+
+        /** @since 1.1 */
+        public Builder cloudToDevice(long received, long taken, long returned, long givenUp) {
+            this.cloudToDeviceReceived = received;
+            this.cloudToDeviceTaken = taken;
+            this.cloudToDeviceReturned = returned;
+            this.cloudToDeviceGivenUp = givenUp;
             return this;
         }
 

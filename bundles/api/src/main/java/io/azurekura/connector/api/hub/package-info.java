@@ -5,5 +5,5 @@
  * {@link ConnectionListener}. One HubConnection service exists per configured identity (device or module).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.azurekura.connector.api.hub;

@@ -4,9 +4,11 @@ import java.time.Instant;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,6 +23,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 import org.eclipse.kura.KuraConnectException;
 import org.eclipse.kura.KuraDisconnectException;
@@ -67,6 +70,7 @@ import io.azurekura.connector.cloud.message.SubscriptionFilter;
 import io.azurekura.connector.cloud.message.TelemetryMapper;
 import io.azurekura.connector.common.concurrent.NamedThreadFactory;
 import io.azurekura.connector.common.kura.ConfigurationReader;
+import io.azurekura.connector.common.redact.Redactor;
 
 /**
  * One Azure IoT Hub cloud connection as Kura sees it: a CloudEndpoint and CloudConnectionManager over the hub
@@ -82,12 +86,17 @@ import io.azurekura.connector.common.kura.ConfigurationReader;
 @Designate(ocd = EndpointConfiguration.class, factory = true)
 public final class AzureIotHubEndpoint implements HubCloudEndpoint, ConfigurableComponent {
 
+    /** The key of this connection's own problems in {@link #getInfo()}. */
+    static final String THIS_CONNECTION = "connection";
+
     private static final Logger LOG = LoggerFactory.getLogger(AzureIotHubEndpoint.class);
     /** connect()/disconnect() wait this long for the hub connection component to start or stop. */
     private static final long SWITCH_TIMEOUT_SECONDS = 30;
 
     private final Set<CloudConnectionListener> connectionListeners = new CopyOnWriteArraySet<>();
     private final Set<CloudDeliveryListener> deliveryListeners = new CopyOnWriteArraySet<>();
+    /** Configuration problems of this connection and of its publishers and subscribers, by component. */
+    private final Map<String, List<String>> componentProblems = new ConcurrentHashMap<>();
     private final Map<CloudSubscriberListener, SubscriptionFilter> subscribers = new ConcurrentHashMap<>();
     private final LinkTracker link = new LinkTracker();
     private final TokenCacheGate gate = new TokenCacheGate(() -> this.tokenCache);
@@ -164,7 +173,9 @@ public final class AzureIotHubEndpoint implements HubCloudEndpoint, Configurable
     private boolean readAutoConnect(Map<String, Object> properties) {
         ConfigurationReader reader = new ConfigurationReader(properties);
         boolean auto = reader.bool("connect.auto", true);
-        reader.problems().forEach(p -> LOG.warn("Cloud connection {}: configuration: {}", this.pid, p));
+        List<String> problems = reader.problems().stream().map(Redactor::excerpt).collect(Collectors.toList());
+        problems.forEach(p -> LOG.warn("Cloud connection {}: configuration: {}", this.pid, p));
+        reportConfiguration(THIS_CONNECTION, problems);
         return auto;
     }
 
@@ -550,19 +561,37 @@ public final class AzureIotHubEndpoint implements HubCloudEndpoint, Configurable
         this.subscribers.remove(listener);
     }
 
-    private void deliver(CloudToDeviceMessage message) {
-        this.subscribers.forEach((listener, filter) -> {
-            if (filter.matches(message.properties())) {
-                submit(() -> {
-                    try {
-                        listener.onMessageArrived(CloudToDeviceMapper.toKuraMessage(message));
-                    } catch (RuntimeException e) {
-                        LOG.warn("Cloud connection {}: a subscriber failed on message {}: {}", this.pid,
-                                message.messageId().orElse("?"), e.toString());
-                    }
-                });
+    /**
+     * Runs the matching subscribers on the hub connection's callback thread and fails if one of them failed: the
+     * hub connection then leaves the message with IoT Hub for another delivery instead of acknowledging it (at least
+     * once to Kura applications; docs/hub-delivery.md).
+     */
+    void deliver(CloudToDeviceMessage message) {
+        int failed = 0;
+        for (Map.Entry<CloudSubscriberListener, SubscriptionFilter> entry : this.subscribers.entrySet()) {
+            if (!entry.getValue().matches(message.properties())) {
+                continue;
             }
-        });
+            try {
+                entry.getKey().onMessageArrived(CloudToDeviceMapper.toKuraMessage(message));
+            } catch (RuntimeException e) {
+                failed++;
+                LOG.warn("Cloud connection {}: a subscriber failed on message {}: {}", this.pid,
+                        message.messageId().map(Redactor::excerpt).orElse("?"), e.getClass().getName());
+            }
+        }
+        if (failed > 0) {
+            throw new IllegalStateException(failed + " subscriber(s) of cloud connection " + this.pid + " failed");
+        }
+    }
+
+    @Override
+    public void reportConfiguration(String component, List<String> problems) {
+        if (problems == null || problems.isEmpty()) {
+            this.componentProblems.remove(component);
+        } else {
+            this.componentProblems.put(component, List.copyOf(problems));
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -572,6 +601,8 @@ public final class AzureIotHubEndpoint implements HubCloudEndpoint, Configurable
     public Map<String, String> getInfo() {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("Connection type", CloudComponents.CONNECTION_TYPE_NAME);
+        new TreeMap<>(this.componentProblems).forEach((component, problems) -> info
+                .put("Configuration problems (" + component + ")", String.join("; ", problems)));
         HubAttachment current = this.attachment;
         if (current == null) {
             info.put("State", this.connectRequested ? "starting (or no hub connection configured)" : "disconnected");
@@ -591,6 +622,12 @@ public final class AzureIotHubEndpoint implements HubCloudEndpoint, Configurable
         if (!status.configurationProblems().isEmpty()) {
             info.put("Configuration problems", String.join("; ", status.configurationProblems()));
         }
+        if (!status.configurationWarnings().isEmpty()) {
+            info.put("Configuration values replaced by defaults", String.join("; ",
+                    status.configurationWarnings()));
+        }
+        info.put("Cloud-to-device taken / returned / given up", status.cloudToDeviceTaken() + " / "
+                + status.cloudToDeviceReturned() + " / " + status.cloudToDeviceGivenUp());
         return info;
     }
 }

@@ -23,4 +23,10 @@ public interface HubCloudEndpoint extends CloudEndpoint, CloudConnectionManager 
      *             message (full queue, invalid message, misconfigured connection)
      */
     CompletionStage<MessageReceipt> send(TelemetryMessage message) throws KuraException;
+
+    /**
+     * Shows a publisher's or subscriber's configuration problems in this connection's status ({@code getInfo()}),
+     * since Kura has no status page for them; an empty list clears them.
+     */
+    void reportConfiguration(String component, java.util.List<String> problems);
 }

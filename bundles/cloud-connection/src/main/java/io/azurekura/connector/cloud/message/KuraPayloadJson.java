@@ -1,7 +1,7 @@
 package io.azurekura.connector.cloud.message;
 
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Base64;
@@ -13,6 +13,8 @@ import org.eclipse.kura.message.KuraPayload;
 import org.eclipse.kura.message.KuraPosition;
 
 import com.google.gson.stream.JsonWriter;
+
+import io.azurekura.connector.common.redact.Redactor;
 
 /**
  * Writes a KuraPayload as the JSON body IoT Hub receives:
@@ -40,6 +42,13 @@ public final class KuraPayloadJson {
     public static final String STRING = "string";
     public static final String BYTES = "bytes";
 
+    /**
+     * The longest JSON text the encoder produces: well above IoT Hub's 256 KiB message limit (which the hub
+     * connection enforces with the exact byte count), so that a huge metric cannot make the encoder build an
+     * unbounded string in memory first.
+     */
+    public static final int MAX_JSON_CHARS = 1 << 20;
+
     private KuraPayloadJson() {
     }
 
@@ -47,7 +56,12 @@ public final class KuraPayloadJson {
      * @param fallbackTimestamp the timestamp written when the payload has none (the publish time)
      */
     public static String encode(KuraPayload payload, Instant fallbackTimestamp) {
-        StringWriter text = new StringWriter();
+        checkMetricTypes(payload);
+        byte[] body = payload.getBody();
+        if (body != null && body.length > MAX_JSON_CHARS / 4 * 3) {
+            throw tooLarge();
+        }
+        BoundedWriter text = new BoundedWriter(MAX_JSON_CHARS);
         try (JsonWriter json = new JsonWriter(text)) {
             json.setSerializeNulls(false);
             json.beginObject();
@@ -58,22 +72,102 @@ public final class KuraPayloadJson {
                 writePosition(json, position);
             }
             json.name("metrics").beginObject();
-            for (Map.Entry<String, Object> metric : new TreeMap<>(payload.metrics()).entrySet()) {
-                if (metric.getKey() != null && metric.getValue() != null) {
-                    json.name(metric.getKey());
-                    writeMetric(json, metric.getValue());
+            // Unnamed and null metrics carry nothing a consumer could use; a null name would also break the sort.
+            Map<String, Object> sorted = new TreeMap<>();
+            payload.metrics().forEach((name, value) -> {
+                if (name != null && value != null) {
+                    sorted.put(name, value);
                 }
+            });
+            for (Map.Entry<String, Object> metric : sorted.entrySet()) {
+                json.name(metric.getKey());
+                writeMetric(json, metric.getValue());
             }
             json.endObject();
-            byte[] body = payload.getBody();
             if (body != null && body.length > 0) {
                 json.name("body").value(Base64.getEncoder().encodeToString(body));
             }
             json.endObject();
+        } catch (BoundedWriter.LimitReached e) {
+            throw tooLarge();
         } catch (IOException e) {
-            throw new UncheckedIOException(e); // a StringWriter does not fail
+            throw new UncheckedIOException(e); // writing to memory does not fail otherwise
         }
         return text.toString();
+    }
+
+    private static PayloadRefusedException tooLarge() {
+        return new PayloadRefusedException(PayloadRefusedException.Reason.TOO_LARGE,
+                "the payload encodes to more than " + MAX_JSON_CHARS + " characters of JSON");
+    }
+
+    /** Kura's payload types only: anything else has no faithful JSON form here and is refused, not stringified. */
+    private static void checkMetricTypes(KuraPayload payload) {
+        for (Map.Entry<String, Object> metric : payload.metrics().entrySet()) {
+            Object value = metric.getValue();
+            if (value != null && !isSupported(value)) {
+                throw new PayloadRefusedException(PayloadRefusedException.Reason.UNSUPPORTED_METRIC_TYPE,
+                        "metric '" + Redactor.excerpt(String.valueOf(metric.getKey())) + "' is a "
+                                + value.getClass().getName() + "; Kura metrics are double, float, long, integer, "
+                                + "boolean, string or byte[]");
+            }
+        }
+    }
+
+    private static boolean isSupported(Object value) {
+        return value instanceof Number || value instanceof Boolean || value instanceof CharSequence
+                || value instanceof Character || value instanceof byte[] || value instanceof Date
+                || value instanceof Enum;
+    }
+
+    /** Stops a runaway encoding as soon as it passes the limit. */
+    private static final class BoundedWriter extends Writer {
+
+        static final class LimitReached extends IOException {
+            private static final long serialVersionUID = 1L;
+
+            LimitReached() {
+                super("limit reached", null);
+            }
+        }
+
+        private final StringBuilder text = new StringBuilder();
+        private final int limit;
+
+        BoundedWriter(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(char[] chars, int offset, int length) throws IOException {
+            if (this.text.length() + (long) length > this.limit) {
+                throw new LimitReached();
+            }
+            this.text.append(chars, offset, length);
+        }
+
+        @Override
+        public void write(String string, int offset, int length) throws IOException {
+            if (this.text.length() + (long) length > this.limit) {
+                throw new LimitReached();
+            }
+            this.text.append(string, offset, offset + length);
+        }
+
+        @Override
+        public void flush() {
+            // in memory
+        }
+
+        @Override
+        public void close() {
+            // in memory
+        }
+
+        @Override
+        public String toString() {
+            return this.text.toString();
+        }
     }
 
     private static void writePosition(JsonWriter json, KuraPosition position) throws IOException {

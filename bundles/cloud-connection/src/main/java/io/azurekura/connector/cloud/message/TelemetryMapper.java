@@ -13,11 +13,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.azurekura.connector.api.hub.TelemetryMessage;
+import io.azurekura.connector.common.redact.Redactor;
 
 /** Turns a KuraMessage into IoT Hub telemetry according to a publisher's {@link PublishOptions}. */
 public final class TelemetryMapper {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryMapper.class);
+
+    /** IoT Hub's limit for message and correlation ids. */
+    static final int MAX_ID_LENGTH = 128;
 
     private TelemetryMapper() {
     }
@@ -43,9 +47,35 @@ public final class TelemetryMapper {
                     .contentEncoding(text(kuraProperties.get(MessageProperties.CONTENT_ENCODING),
                             options.rawContentEncoding()));
         }
-        builder.messageId(messageId).correlationId(text(kuraProperties.get(MessageProperties.CORRELATION_ID), null));
+        String correlationId = text(kuraProperties.get(MessageProperties.CORRELATION_ID), null);
+        checkId(MessageProperties.MESSAGE_ID, messageId);
+        checkId(MessageProperties.CORRELATION_ID, correlationId);
+        builder.messageId(messageId).correlationId(correlationId);
         applicationProperties(kuraProperties, options).forEach(builder::property);
         return builder.build();
+    }
+
+    /**
+     * IoT Hub's rule for message and correlation ids: at most 128 characters of 7-bit ASCII; control characters
+     * would also break the MQTT topic the SDK builds. The id is never quoted back.
+     */
+    static void checkId(String property, String id) {
+        if (id == null) {
+            return;
+        }
+        if (id.length() > MAX_ID_LENGTH) {
+            throw new PayloadRefusedException(PayloadRefusedException.Reason.INVALID_ID,
+                    property + " is " + id.length() + " characters long (IoT Hub takes at most " + MAX_ID_LENGTH
+                            + ")");
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw new PayloadRefusedException(PayloadRefusedException.Reason.INVALID_ID, String.format(
+                        "%s has a character IoT Hub does not take at position %d (U+%04X)", property, i + 1,
+                        (int) c));
+            }
+        }
     }
 
     /** The configured application properties, overridden by the message's own scalar properties. */
@@ -58,9 +88,10 @@ public final class TelemetryMapper {
             }
             String value = scalar(property.getValue());
             if (value == null) {
-                LOG.debug("KuraMessage property '{}' is not a scalar value; not sent to IoT Hub", name);
+                LOG.debug("KuraMessage property '{}' is not a scalar value; not sent to IoT Hub",
+                        Redactor.excerpt(name));
             } else if (isReservedName(name)) {
-                LOG.debug("KuraMessage property '{}' is reserved by IoT Hub; not sent", name);
+                LOG.debug("KuraMessage property '{}' is reserved by IoT Hub; not sent", Redactor.excerpt(name));
             } else {
                 properties.put(name, value);
             }
@@ -103,7 +134,9 @@ public final class TelemetryMapper {
                 return candidate;
             }
         }
-        LOG.debug("{}='{}' is neither JSON nor RAW; using {}", MessageProperties.BODY_ENCODING, text, fallback);
+        // Application text: escaped and shortened before it reaches a log line.
+        LOG.debug("{}='{}' is neither JSON nor RAW; using {}", MessageProperties.BODY_ENCODING,
+                Redactor.excerpt(text), fallback);
         return fallback;
     }
 

@@ -1,11 +1,14 @@
 package io.azurekura.connector.cloud.publisher;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.stream.Collectors;
 
 import org.eclipse.kura.KuraErrorCode;
 import org.eclipse.kura.KuraException;
@@ -25,10 +28,13 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.azurekura.connector.api.hub.MessageReceipt;
 import io.azurekura.connector.api.hub.TelemetryMessage;
 import io.azurekura.connector.cloud.CloudComponents;
 import io.azurekura.connector.cloud.endpoint.HubCloudEndpoint;
 import io.azurekura.connector.cloud.message.MessageProperties;
+import io.azurekura.connector.cloud.message.PayloadRefusedException;
+import io.azurekura.connector.common.redact.Redactor;
 import io.azurekura.connector.cloud.message.PublishOptions;
 import io.azurekura.connector.cloud.message.TelemetryMapper;
 import io.azurekura.connector.cloud.tracking.ConnectionRelay;
@@ -56,18 +62,20 @@ public final class AzureIotHubPublisher implements CloudPublisher, ConfigurableC
 
         @Override
         public void endpointAdded(CloudEndpoint endpoint) {
-            // publishing needs no registration
+            // publishing needs no registration; only our configuration problems are shown in its status
+            report(endpoint, AzureIotHubPublisher.this.problems);
         }
 
         @Override
         public void endpointRemoved(CloudEndpoint endpoint) {
-            // nothing registered
+            report(endpoint, List.of());
         }
     };
 
     private BundleContext context;
     private volatile String pid = "?";
     private volatile PublishOptions options = PublishOptions.DEFAULTS;
+    private volatile List<String> problems = List.of();
     private EndpointTracker tracker;
 
     @Activate
@@ -84,6 +92,7 @@ public final class AzureIotHubPublisher implements CloudPublisher, ConfigurableC
     @Deactivate
     synchronized void deactivate() {
         if (this.tracker != null) {
+            this.tracker.endpoint().ifPresent(e -> report(e, List.of()));
             this.tracker.close();
             this.tracker = null;
         }
@@ -92,11 +101,13 @@ public final class AzureIotHubPublisher implements CloudPublisher, ConfigurableC
     private synchronized void update(Map<String, Object> properties) {
         this.pid = String.valueOf(properties.get(CloudComponents.KURA_SERVICE_PID));
         PublishOptions next = PublisherSettings.read(properties);
-        next.problems().forEach(p -> LOG.warn("Publisher {}: configuration: {}", this.pid, p));
+        this.problems = next.problems().stream().map(Redactor::excerpt).collect(Collectors.toUnmodifiableList());
+        this.problems.forEach(p -> LOG.warn("Publisher {}: configuration: {}", this.pid, p));
         this.options = next;
         Object endpointPid = properties.get(CloudComponents.CLOUD_ENDPOINT_SERVICE_PID);
         String wanted = endpointPid == null ? null : String.valueOf(endpointPid);
         if (this.tracker != null && Objects.equals(this.tracker.endpointPid(), wanted)) {
+            this.tracker.endpoint().ifPresent(e -> report(e, this.problems));
             return;
         }
         if (this.tracker != null) {
@@ -116,12 +127,37 @@ public final class AzureIotHubPublisher implements CloudPublisher, ConfigurableC
         if (message == null) {
             throw new KuraException(KuraErrorCode.INVALID_PARAMETER, "message is null");
         }
-        HubCloudEndpoint endpoint = endpoint();
+        return publishTo(endpoint(), message);
+    }
+
+    /**
+     * Every failure reaches the caller as a KuraException with a code that says whose problem it is: the message
+     * (INVALID_PARAMETER), the connection (NOT_CONNECTED, SERVICE_UNAVAILABLE, ...) or a fault of ours
+     * (INTERNAL_ERROR); never a bare runtime exception.
+     */
+    String publishTo(HubCloudEndpoint endpoint, KuraMessage message) throws KuraException {
         Object requestedId = message.getProperties().get(MessageProperties.MESSAGE_ID);
         String id = requestedId == null || String.valueOf(requestedId).isBlank() ? UUID.randomUUID().toString()
                 : String.valueOf(requestedId);
-        TelemetryMessage telemetry = TelemetryMapper.toTelemetry(message, this.options, id, Instant.now());
-        endpoint.send(telemetry).whenComplete((receipt, failure) -> {
+        TelemetryMessage telemetry;
+        try {
+            telemetry = TelemetryMapper.toTelemetry(message, this.options, id, Instant.now());
+        } catch (PayloadRefusedException e) {
+            throw new KuraException(KuraErrorCode.INVALID_PARAMETER, "publisher " + this.pid + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("Publisher {}: the message could not be converted: {}", this.pid, e.getClass().getName());
+            throw new KuraException(KuraErrorCode.INTERNAL_ERROR, "publisher " + this.pid
+                    + ": the message could not be converted (" + e.getClass().getName() + ")");
+        }
+        CompletionStage<MessageReceipt> sent;
+        try {
+            sent = endpoint.send(telemetry);
+        } catch (RuntimeException e) {
+            LOG.warn("Publisher {}: the cloud connection failed on send: {}", this.pid, e.getClass().getName());
+            throw new KuraException(KuraErrorCode.INTERNAL_ERROR, "publisher " + this.pid
+                    + ": the cloud connection failed (" + e.getClass().getName() + ")");
+        }
+        sent.whenComplete((receipt, failure) -> {
             if (failure == null) {
                 for (CloudDeliveryListener listener : this.deliveryListeners) {
                     try {
@@ -131,10 +167,22 @@ public final class AzureIotHubPublisher implements CloudPublisher, ConfigurableC
                     }
                 }
             } else {
-                LOG.warn("Publisher {}: message {} was not delivered: {}", this.pid, id, failure.getMessage());
+                LOG.warn("Publisher {}: message {} was not delivered: {}", this.pid, id,
+                        Redactor.excerpt(failure.getMessage()));
             }
         });
         return id;
+    }
+
+    /** Shows this publisher's configuration problems in {@code endpoint}'s status. */
+    void reportTo(CloudEndpoint endpoint) {
+        report(endpoint, this.problems);
+    }
+
+    private void report(CloudEndpoint endpoint, List<String> current) {
+        if (endpoint instanceof HubCloudEndpoint) {
+            ((HubCloudEndpoint) endpoint).reportConfiguration("publisher " + this.pid, current);
+        }
     }
 
     private HubCloudEndpoint endpoint() throws KuraException {

@@ -113,14 +113,23 @@ public final class AzureIotHubSubscriber implements CloudSubscriber, Configurabl
         }
     }
 
-    /** From the endpoint, on its notification thread. */
+    /**
+     * From the endpoint, on the hub connection's callback thread. Every listener runs; if one failed, the failure
+     * goes back to the endpoint so that IoT Hub delivers the message again (at least once).
+     */
     private void deliver(KuraMessage message) {
+        int failed = 0;
         for (CloudSubscriberListener listener : this.listeners) {
             try {
                 listener.onMessageArrived(this.listeners.size() == 1 ? message : copy(message));
             } catch (RuntimeException e) {
-                LOG.warn("Subscriber {}: a listener failed: {}", this.pid, e.toString());
+                failed++;
+                // The type only: a listener's exception text may quote the message's content.
+                LOG.warn("Subscriber {}: a listener failed: {}", this.pid, e.getClass().getName());
             }
+        }
+        if (failed > 0) {
+            throw new IllegalStateException(failed + " listener(s) of subscriber " + this.pid + " failed");
         }
     }
 

@@ -6,13 +6,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import io.azurekura.connector.api.hub.HubIdentity;
 import io.azurekura.connector.api.hub.IdentitySource;
 import io.azurekura.connector.api.hub.Transport;
 import io.azurekura.connector.common.backoff.ExponentialBackoff;
+import io.azurekura.connector.api.token.IdentityIds;
 import io.azurekura.connector.common.kura.ConfigurationReader;
+import io.azurekura.connector.common.redact.Redactor;
+import io.azurekura.connector.hub.identity.HubHostNames;
 import io.azurekura.connector.hub.supervisor.SupervisorSettings;
 
 /**
@@ -21,10 +24,6 @@ import io.azurekura.connector.hub.supervisor.SupervisorSettings;
  */
 final class ConnectionConfiguration {
 
-    /** A host name, no scheme, port or path (the SDK builds {@code ssl://host:8883} itself). */
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
-    /** IoT Hub device and module ids: up to 128 ASCII characters, no slash or whitespace. */
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}");
 
     final String name;
     final IdentitySource identitySource;
@@ -39,6 +38,8 @@ final class ConnectionConfiguration {
     final int connectRatePerSecond;
     final int connectBurst;
     final List<String> warnings;
+    /** Equal for two configurations that connect as the same identity (then queued messages carry over). */
+    final String identityKey;
 
     ConnectionConfiguration(Map<String, ?> properties) {
         ConfigurationReader config = new ConfigurationReader(properties);
@@ -47,20 +48,22 @@ final class ConnectionConfiguration {
         this.identitySource = config.choice("identity.source", IdentitySource.class, IdentitySource.STATIC);
         String module = config.string("module.id", "");
         this.moduleId = module.isEmpty() ? null : module;
-        if (this.moduleId != null && !ID.matcher(this.moduleId).matches()) {
-            problems.add("module.id '" + this.moduleId + "' is not a valid IoT Hub module id");
+        if (this.moduleId != null) {
+            IdentityIds.deviceIdProblem(this.moduleId).ifPresent(p -> problems.add("module.id " + p));
         }
         HubIdentity fixed = null;
         if (this.identitySource == IdentitySource.STATIC) {
             String host = config.string("hub.host", "");
             String device = config.string("device.id", "");
-            if (!HOST.matcher(host).matches()) {
-                problems.add(host.isEmpty() ? "hub.host is required for a static identity"
-                        : "hub.host '" + host + "' is not a host name (no https://, port or path)");
+            if (host.isEmpty()) {
+                problems.add("hub.host is required for a static identity");
+            } else {
+                HubHostNames.problem(host).ifPresent(p -> problems.add("hub.host " + p));
             }
-            if (!ID.matcher(device).matches()) {
-                problems.add(device.isEmpty() ? "device.id is required for a static identity"
-                        : "device.id '" + device + "' is not a valid IoT Hub device id");
+            if (device.isEmpty()) {
+                problems.add("device.id is required for a static identity");
+            } else {
+                IdentityIds.deviceIdProblem(device).ifPresent(p -> problems.add("device.id " + p));
             }
             if (problems.isEmpty()) {
                 fixed = HubIdentity.module(host, device, this.moduleId, IdentitySource.STATIC);
@@ -85,7 +88,7 @@ final class ConnectionConfiguration {
         SecureRandom random = new SecureRandom();
         ExponentialBackoff backoff = new ExponentialBackoff(Duration.ofMillis(initial), Duration.ofMillis(max),
                 Duration.ofMillis(max), random::nextDouble);
-        this.settings = SupervisorSettings.builder(this.name, backoff).transport(transport)
+        SupervisorSettings.Builder settings = SupervisorSettings.builder(this.name, backoff).transport(transport)
                 .keepAliveSeconds((int) config.number("keep.alive.seconds", 230, 10, 1767))
                 .operationTimeout(Duration.ofSeconds(config.number("operation.timeout.seconds", 240, 10, 86_400)))
                 .plannedRenewal(config.bool("renewal.reconnect.enabled", true))
@@ -93,7 +96,8 @@ final class ConnectionConfiguration {
                 .badCredentialThreshold((int) config.number("bad.credential.reprovision.threshold", 3, 1, 1000))
                 .queueCapacity((int) config.number("queue.capacity", 1000, 1, 1_000_000))
                 .messageTimeout(Duration.ofSeconds(config.number("message.timeout.seconds", 300, 1, 604_800)))
-                .configurationProblems(problems).build();
+                .cloudToDeviceTimeout(Duration.ofSeconds(config.number("c2d.listener.timeout.seconds", 10, 1, 600)))
+                .configurationProblems(problems);
         boolean multiplexing = config.bool("amqp.multiplexing", false);
         boolean amqp = transport == Transport.AMQPS || transport == Transport.AMQPS_WS;
         if (multiplexing && !amqp) {
@@ -105,6 +109,11 @@ final class ConnectionConfiguration {
         this.multiplexed = multiplexing && amqp && this.moduleId == null;
         this.connectRatePerSecond = (int) config.number("connect.rate.per.second", 10, 1, 1000);
         this.connectBurst = (int) config.number("connect.burst", 10, 1, 1000);
-        this.warnings = List.copyOf(config.problems());
+        // Values read from a snapshot or REST reach the log and the status: one line each, bounded.
+        this.warnings = config.problems().stream().map(Redactor::excerpt).collect(Collectors.toUnmodifiableList());
+        this.settings = settings.configurationWarnings(this.warnings).build();
+        this.identityKey = this.identitySource + "|" + (this.staticIdentity == null ? "" : this.staticIdentity)
+                + "|" + (this.moduleId == null ? "" : this.moduleId) + "|"
+                + (this.identitySource == IdentitySource.DPS ? config.string("DeviceProvisioner.target", "") : "");
     }
 }

@@ -110,6 +110,12 @@ import org.osgi.service.metatype.annotations.Option;
                     + "connection fails with TIMED_OUT.")
     int message_timeout_seconds() default 300;
 
+    @AttributeDefinition(name = "Cloud-to-device listener timeout (s)", min = "1", max = "600",
+            description = "How long a cloud-to-device message waits for the listeners to return. A message is "
+                    + "acknowledged to IoT Hub only after they did; if one fails or is slower, IoT Hub delivers it "
+                    + "again (AMQP at once, MQTT after the next reconnect), at most 3 times.")
+    int c2d_listener_timeout_seconds() default 10;
+
     @AttributeDefinition(name = "Trusted CAs", options = {
             @Option(label = "Java's default trust store", value = "SYSTEM"),
             @Option(label = "Kura trust store (keystore service below)", value = "KEYSTORE"),

@@ -85,6 +85,8 @@ public final class HubConnectionManager implements HubConnection, ConfigurableCo
     private final ProvisionerHolder provisioners = new ProvisionerHolder();
     private volatile Map<String, Object> properties = Map.of();
     private volatile HubConnectionSupervisor supervisor;
+    /** The identity the current supervisor connects as (see ConnectionConfiguration#identityKey). */
+    private String identityKey;
 
     @Activate
     void activate(Map<String, Object> config) {
@@ -111,7 +113,8 @@ public final class HubConnectionManager implements HubConnection, ConfigurableCo
 
     private void start(Map<String, Object> config) {
         ConnectionConfiguration configuration = new ConnectionConfiguration(config);
-        configuration.warnings.forEach(w -> LOG.warn("{}: configuration: {}", configuration.name, w));
+        configuration.settings.configurationWarnings()
+                .forEach(w -> LOG.warn("{}: configuration: {}", configuration.name, w));
         configuration.settings.configurationProblems()
                 .forEach(p -> LOG.warn("{}: configuration cannot work: {}", configuration.name, p));
         IdentityResolver identities = configuration.identitySource == IdentitySource.DPS
@@ -130,6 +133,7 @@ public final class HubConnectionManager implements HubConnection, ConfigurableCo
                 identities, trustProvider(configuration), PlannedReconnectGate.GATEWAY, ConnectRateLimiter.GATEWAY,
                 threads, Clock.SYSTEM, random::nextDouble);
         HubConnectionSupervisor previous;
+        boolean sameIdentity;
         synchronized (this) {
             this.properties = Map.copyOf(config);
             this.connectionListeners.forEach(next::addConnectionListener);
@@ -141,8 +145,13 @@ public final class HubConnectionManager implements HubConnection, ConfigurableCo
             });
             previous = this.supervisor;
             this.supervisor = next;
+            sameIdentity = configuration.identityKey.equals(this.identityKey);
+            this.identityKey = configuration.identityKey;
         }
-        if (previous != null) {
+        if (previous != null && sameIdentity) {
+            // Same identity: what the old connection still holds goes out on the new one.
+            previous.handOverTo(next);
+        } else if (previous != null) {
             previous.close();
         }
         next.start();

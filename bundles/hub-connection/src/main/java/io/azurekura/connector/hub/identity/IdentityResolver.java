@@ -10,6 +10,11 @@ public interface IdentityResolver {
     /** The identity to connect as, if one is known now. Must not block. */
     Optional<HubIdentity> current();
 
+    /** Why there is no identity now, when the reason is more than "not assigned yet" (e.g. an unusable one). */
+    default Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
+
     /** True when the identity comes from DPS, so reprovisioning can fix refused credentials. */
     boolean canReprovision();
 

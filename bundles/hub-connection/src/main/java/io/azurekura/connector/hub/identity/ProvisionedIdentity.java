@@ -6,6 +6,7 @@ import io.azurekura.connector.api.dps.DeviceProvisioner;
 import io.azurekura.connector.api.dps.ProvisioningEvent;
 import io.azurekura.connector.api.dps.ProvisioningListener;
 import io.azurekura.connector.api.hub.HubIdentity;
+import io.azurekura.connector.api.token.IdentityIds;
 import io.azurekura.connector.api.hub.IdentitySource;
 
 /**
@@ -46,8 +47,31 @@ public final class ProvisionedIdentity implements IdentityResolver {
         if (service == null) {
             return Optional.empty();
         }
-        return service.assignment().map(a -> HubIdentity.module(a.assignedHub(), a.deviceId(), this.moduleId,
-                IdentitySource.DPS));
+        return service.assignment().filter(a -> problemWith(a.assignedHub(), a.deviceId()).isEmpty())
+                .map(a -> HubIdentity.module(a.assignedHub(), a.deviceId(), this.moduleId, IdentitySource.DPS));
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        DeviceProvisioner service = this.provisioner;
+        if (service == null) {
+            return Optional.empty();
+        }
+        return service.assignment().flatMap(a -> problemWith(a.assignedHub(), a.deviceId()))
+                .map(p -> "the DPS assignment cannot be used: " + p);
+    }
+
+    /** An assignment comes from outside (DPS, a saved file): checked by the same rules as a configured identity. */
+    private Optional<String> problemWith(String hub, String deviceId) {
+        Optional<String> hubProblem = HubHostNames.problem(hub).map(p -> "the assigned hub " + p);
+        if (hubProblem.isPresent()) {
+            return hubProblem;
+        }
+        Optional<String> deviceProblem = IdentityIds.deviceIdProblem(deviceId).map(p -> "the device id " + p);
+        if (deviceProblem.isPresent() || this.moduleId == null) {
+            return deviceProblem;
+        }
+        return IdentityIds.deviceIdProblem(this.moduleId).map(p -> "module.id " + p);
     }
 
     @Override

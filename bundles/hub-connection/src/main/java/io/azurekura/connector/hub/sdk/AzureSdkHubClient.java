@@ -20,6 +20,7 @@ import com.microsoft.azure.sdk.iot.device.exceptions.IotHubClientException;
 import io.azurekura.connector.api.hub.ConnectionReason;
 import io.azurekura.connector.api.hub.HubIdentity;
 import io.azurekura.connector.api.hub.TelemetryMessage;
+import io.azurekura.connector.api.hub.Transport;
 import io.azurekura.connector.hub.client.ClientSpec;
 import io.azurekura.connector.hub.client.ClientStatus;
 import io.azurekura.connector.hub.client.HubClient;
@@ -33,12 +34,14 @@ final class AzureSdkHubClient implements HubClient {
     private static final Logger LOG = LoggerFactory.getLogger(AzureSdkHubClient.class);
 
     private final HubIdentity identity;
+    private final Transport transport;
     private final HubClientListener listener;
     private final InternalClient client;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     AzureSdkHubClient(ClientSpec spec, HubClientListener listener) {
         this.identity = spec.identity();
+        this.transport = spec.transport();
         this.listener = listener;
         ClientOptions.ClientOptionsBuilder options = SdkAdapters.clientOptions(spec);
         SasTokenProvider tokens = new SdkAdapters.NeverFailingTokenProvider(spec);
@@ -103,8 +106,7 @@ final class AzureSdkHubClient implements HubClient {
     }
 
     private IotHubMessageResult onCloudToDevice(Message message, Object context) {
-        this.listener.onCloudToDevice(SdkAdapters.fromSdkMessage(this.identity, message));
-        // MQTT only knows COMPLETE (PUBACK); the message is handed to our dispatcher, which owns it from here.
-        return IotHubMessageResult.COMPLETE;
+        return CloudToDeviceResults.toSdk(
+                this.listener.onCloudToDevice(SdkAdapters.fromSdkMessage(this.identity, message)), this.transport);
     }
 }

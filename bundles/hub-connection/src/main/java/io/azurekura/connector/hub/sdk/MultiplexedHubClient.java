@@ -19,6 +19,7 @@ import com.microsoft.azure.sdk.iot.device.Message;
 
 import io.azurekura.connector.api.hub.ConnectionReason;
 import io.azurekura.connector.api.hub.HubIdentity;
+import io.azurekura.connector.api.hub.Transport;
 import io.azurekura.connector.api.hub.TelemetryMessage;
 import io.azurekura.connector.hub.client.ClientSpec;
 import io.azurekura.connector.hub.client.ClientStatus;
@@ -152,8 +153,8 @@ final class MultiplexedHubClient implements HubClient {
     }
 
     private IotHubMessageResult onCloudToDevice(Message message, Object context) {
-        this.listener.onCloudToDevice(SdkAdapters.fromSdkMessage(this.identity, message));
-        // The message is handed to our dispatcher, which owns it from here: accept it (AMQP disposition Accepted).
-        return IotHubMessageResult.COMPLETE;
+        // Multiplexing is AMQP only: abandon and reject exist on the wire.
+        return CloudToDeviceResults.toSdk(
+                this.listener.onCloudToDevice(SdkAdapters.fromSdkMessage(this.identity, message)), Transport.AMQPS);
     }
 }

@@ -2,6 +2,7 @@ package io.azurekura.connector.hub.supervisor;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -9,11 +10,13 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 
@@ -45,6 +48,7 @@ import io.azurekura.connector.common.redact.Redactor;
 import io.azurekura.connector.common.time.Clock;
 import io.azurekura.connector.hub.client.ClientSpec;
 import io.azurekura.connector.hub.client.ClientStatus;
+import io.azurekura.connector.hub.client.CloudToDeviceDisposition;
 import io.azurekura.connector.hub.client.HubClient;
 import io.azurekura.connector.hub.client.HubClientException;
 import io.azurekura.connector.hub.client.HubClientFactory;
@@ -77,6 +81,8 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
     private static final long GATE_RETRY_MILLIS = 50;
     /** Backoff steps added for flapping connections are capped, like the backoff itself. */
     private static final int MAX_FLAP_LEVEL = 10;
+    /** Messages whose failed deliveries are remembered; a flood of failing messages forgets the oldest. */
+    private static final int MAX_TRACKED_CLOUD_TO_DEVICE = 1024;
 
     private final SupervisorSettings settings;
     private final HubClientFactory clients;
@@ -96,6 +102,8 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
     private final Set<CloudToDeviceListener> cloudToDeviceListeners = new CopyOnWriteArraySet<>();
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean closed;
+    /** Where sends go once this connection was handed over to a reconfigured one. */
+    private volatile HubConnectionSupervisor successor;
     private volatile int flapLevel;
 
     // Confined to the supervisor thread, except where volatile for deactivation.
@@ -137,6 +145,12 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
     private Duration maxPlannedGap;
     private long disconnectedTotalNanos;
     private long disconnectedSinceNanos = -1;
+    private long cloudToDeviceReceived;
+    private long cloudToDeviceTaken;
+    private long cloudToDeviceReturned;
+    private long cloudToDeviceGivenUp;
+    /** Failed deliveries per cloud-to-device message, for the messages whose listeners failed lately. */
+    private final DeliveryCounts failedDeliveries = new DeliveryCounts(MAX_TRACKED_CLOUD_TO_DEVICE);
 
     /** A supervisor on threads of its own, without a connect rate limit. */
     public HubConnectionSupervisor(SupervisorSettings settings, HubClientFactory clients, SasTokenCache cache,
@@ -189,15 +203,59 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
      */
     @Override
     public void close() {
-        if (this.closed) {
+        List<PendingMessage> left = shutDownAndCollect(false);
+        if (left != null) {
+            this.queue.failAll(SendFailure.CLOSED, "the connection was closed before IoT Hub acknowledged the message");
+            finishClosing();
+        }
+    }
+
+    /**
+     * Closes this connection for a reconfiguration that keeps the identity: what is queued or in flight is not
+     * failed but moves to {@code next} (in its original order, ahead of anything sent to {@code next} so far) and
+     * goes out on its connection. Acknowledgements in flight get the drain timeout to arrive first, so that as few
+     * messages as possible reach the hub twice.
+     */
+    public void handOverTo(HubConnectionSupervisor next) {
+        Objects.requireNonNull(next, "next");
+        this.successor = next;
+        List<PendingMessage> left = shutDownAndCollect(true);
+        if (left == null) {
             return;
+        }
+        finishClosing();
+        next.adopt(left);
+    }
+
+    private void adopt(List<PendingMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        if (this.closed) {
+            this.queue.adopt(messages);
+            this.queue.failAll(SendFailure.CLOSED, "the connection was closed before IoT Hub acknowledged the message");
+        } else if (!this.settings.configurationProblems().isEmpty()) {
+            this.queue.adopt(messages);
+            this.queue.failAll(SendFailure.MISCONFIGURED, "the new configuration cannot work: "
+                    + String.join("; ", this.settings.configurationProblems()));
+        } else {
+            LOG.info("{}: {} unacknowledged messages carried over to the reconfigured connection",
+                    this.settings.name(), messages.size());
+            this.queue.adopt(messages);
+        }
+    }
+
+    /** @return what is left in the queue (still in it), or null when this was already closed */
+    private List<PendingMessage> shutDownAndCollect(boolean handOver) {
+        if (this.closed) {
+            return null;
         }
         this.closed = true;
         this.cache.removeListener(this.tokenListener);
         this.identities.setChangeListener(() -> {
         });
         try {
-            this.supervisor.execute(this::shutDown);
+            this.supervisor.execute(() -> shutDown(handOver));
         } catch (RejectedExecutionException e) {
             // already shut down
         }
@@ -217,7 +275,10 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
             }
             awaitTermination(this.supervisor, Duration.ofSeconds(2));
         }
-        this.queue.failAll(SendFailure.CLOSED, "the connection was closed before IoT Hub acknowledged the message");
+        return handOver ? this.queue.drainAll() : List.of();
+    }
+
+    private void finishClosing() {
         setState(ConnectionState.CLOSED, ConnectionReason.DEACTIVATED, null);
         this.callbacks.shutdown();
         if (!awaitTermination(this.callbacks, Duration.ofSeconds(2))) {
@@ -236,7 +297,9 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
         CompletableFuture<MessageReceipt> completion = new CompletableFuture<>();
         String id = message.messageId().orElseGet(() -> UUID.randomUUID().toString());
         if (this.closed) {
-            return refuse(completion, new SendException(SendFailure.CLOSED, id, "the connection is closed"));
+            HubConnectionSupervisor next = this.successor;
+            return next != null ? next.send(message)
+                    : refuse(completion, new SendException(SendFailure.CLOSED, id, "the connection is closed"));
         }
         if (!this.settings.configurationProblems().isEmpty()) {
             return refuse(completion, new SendException(SendFailure.MISCONFIGURED, id,
@@ -250,9 +313,15 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
         PendingMessage pending = new PendingMessage(this.sequence.incrementAndGet(), identified, id, completion,
                 Instant.ofEpochMilli(this.clock.wallMillis()),
                 this.clock.monotonicNanos() + this.settings.messageTimeout().toNanos());
-        if (!this.queue.offer(pending)) {
-            completion.completeExceptionally(new SendException(SendFailure.QUEUE_FULL, id,
-                    "the outbound queue is full (" + this.queue.capacity() + " messages waiting or in flight)"));
+        try {
+            if (!this.queue.offer(pending)) {
+                completion.completeExceptionally(new SendException(SendFailure.QUEUE_FULL, id,
+                        "the outbound queue is full (" + this.queue.capacity() + " messages waiting or in flight)"));
+            }
+        } catch (IllegalStateException sealed) {
+            HubConnectionSupervisor next = this.successor;
+            return next != null ? next.send(identified)
+                    : refuse(completion, new SendException(SendFailure.CLOSED, id, "the connection is closed"));
         }
         return completion.minimalCompletionStage();
     }
@@ -322,7 +391,7 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
         Optional<HubIdentity> resolved = this.identities.current();
         if (resolved.isEmpty()) {
             setState(ConnectionState.WAITING, ConnectionReason.IDENTITY_UNAVAILABLE,
-                    "waiting for the DPS provisioner's assignment");
+                    this.identities.unavailableReason().orElse("waiting for the DPS provisioner's assignment"));
             return;
         }
         boolean firstTokenRequest = this.token == null || this.identity == null
@@ -743,11 +812,19 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
         }
     }
 
-    private void shutDown() {
+    private void shutDown(boolean handOver) {
         cancel(this.tickTask);
         cancel(this.reopenTask);
         cancel(this.plannedTask);
         Connection connection = this.current;
+        if (handOver) {
+            this.queue.hold();
+            try {
+                this.queue.awaitNoneInFlight(this.settings.drainTimeout().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (connection != null) {
             retire(connection);
         }
@@ -838,7 +915,11 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
                 .messages(messages[0], messages[1], messages[2], messages[3], messages[4])
                 .queue(this.queue.waitingCount(), this.queue.inFlightCount(), this.queue.capacity())
                 .gaps(this.lastPlannedGap, this.maxPlannedGap, Duration.ofNanos(total))
-                .configurationProblems(this.settings.configurationProblems()).build();
+                .configurationProblems(this.settings.configurationProblems())
+                .configurationWarnings(this.settings.configurationWarnings())
+                .cloudToDevice(this.cloudToDeviceReceived, this.cloudToDeviceTaken, this.cloudToDeviceReturned,
+                        this.cloudToDeviceGivenUp)
+                .build();
     }
 
     private void post(Runnable task) {
@@ -878,6 +959,91 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
             });
         } catch (RejectedExecutionException e) {
             // closed
+        }
+    }
+
+    /**
+     * Runs the listeners on the callback thread and waits, at most the cloud-to-device timeout, for them: only a
+     * message every listener returned from normally is acknowledged to the hub (at least once to applications).
+     * Called on the SDK's receive thread, which therefore takes one message at a time: a flood waits at the hub,
+     * not in our memory.
+     */
+    private CloudToDeviceDisposition deliverCloudToDevice(CloudToDeviceMessage message, long connectionId) {
+        String name = this.settings.name();
+        String id = message.messageId().map(Redactor::excerpt).orElse("(no id)");
+        synchronized (this.statusLock) {
+            this.cloudToDeviceReceived++;
+        }
+        LOG.debug("{}: cloud-to-device message {} (connection {})", name, id, connectionId);
+        List<CloudToDeviceListener> listeners = List.copyOf(this.cloudToDeviceListeners);
+        boolean taken;
+        if (this.closed) {
+            taken = false;
+        } else if (listeners.isEmpty()) {
+            LOG.info("{}: cloud-to-device message {} arrived while no listener is registered; acknowledged",
+                    name, id);
+            taken = true;
+        } else {
+            taken = runListeners(listeners, message, id);
+        }
+        String key = DeliveryCounts.keyOf(message);
+        if (taken) {
+            this.failedDeliveries.forget(key);
+            synchronized (this.statusLock) {
+                this.cloudToDeviceTaken++;
+            }
+            return CloudToDeviceDisposition.TAKEN;
+        }
+        int failures = this.failedDeliveries.increment(key);
+        if (failures >= this.settings.cloudToDeviceMaxDeliveries()) {
+            this.failedDeliveries.forget(key);
+            synchronized (this.statusLock) {
+                this.cloudToDeviceGivenUp++;
+            }
+            LOG.warn("{}: cloud-to-device message {} was not taken by the listeners in {} deliveries; giving it up "
+                    + "({})", name, id, failures, this.settings.transport().reconnectsToRenew()
+                            ? "acknowledged: MQTT has no reject" : "rejected: IoT Hub dead-letters it");
+            return CloudToDeviceDisposition.GIVE_UP;
+        }
+        synchronized (this.statusLock) {
+            this.cloudToDeviceReturned++;
+        }
+        LOG.warn("{}: cloud-to-device message {} was not taken by the listeners (delivery {} of {}); left with IoT "
+                + "Hub for redelivery", name, id, failures, this.settings.cloudToDeviceMaxDeliveries());
+        return CloudToDeviceDisposition.RETURN;
+    }
+
+    private boolean runListeners(List<CloudToDeviceListener> listeners, CloudToDeviceMessage message, String id) {
+        CompletableFuture<Boolean> verdict = new CompletableFuture<>();
+        try {
+            this.callbacks.execute(() -> {
+                boolean all = true;
+                for (CloudToDeviceListener listener : listeners) {
+                    try {
+                        listener.onCloudToDeviceMessage(message);
+                    } catch (RuntimeException | LinkageError | AssertionError e) {
+                        all = false;
+                        // The type only: a listener's exception text may quote the message's content.
+                        LOG.warn("{}: a cloud-to-device listener failed on message {}: {}", this.settings.name(), id,
+                                e.getClass().getName());
+                    }
+                }
+                verdict.complete(all);
+            });
+        } catch (RejectedExecutionException e) {
+            return false; // closing: the hub keeps the message
+        }
+        try {
+            return verdict.get(this.settings.cloudToDeviceTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("{}: cloud-to-device listeners did not return within {} ms on message {}", this.settings.name(),
+                    this.settings.cloudToDeviceTimeout().toMillis(), id);
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return false;
         }
     }
 
@@ -928,12 +1094,8 @@ public final class HubConnectionSupervisor implements HubConnection, AutoCloseab
         }
 
         @Override
-        public void onCloudToDevice(CloudToDeviceMessage message) {
-            LOG.debug("{}: cloud-to-device message {} (connection {})", HubConnectionSupervisor.this.settings.name(),
-                    message.messageId().orElse("?"), this.id);
-            for (CloudToDeviceListener listener : HubConnectionSupervisor.this.cloudToDeviceListeners) {
-                dispatch(() -> listener.onCloudToDeviceMessage(message));
-            }
+        public CloudToDeviceDisposition onCloudToDevice(CloudToDeviceMessage message) {
+            return deliverCloudToDevice(message, this.id);
         }
     }
 }

@@ -41,6 +41,8 @@ final class OutboundQueue {
             Comparator.comparingLong(p -> p.sequence));
     private final Map<PendingMessage, Boolean> inFlight = new IdentityHashMap<>();
     private HubClient target;
+    /** Set once everything was failed or handed over: the queue takes nothing more. */
+    private boolean sealed;
     private long submitted;
     private long sent;
     private long acknowledged;
@@ -53,8 +55,15 @@ final class OutboundQueue {
         this.callbacks = callbacks;
     }
 
-    /** @return false when the queue is full (the message was not taken) */
+    /**
+     * @return false when the queue is full (the message was not taken)
+     * @throws IllegalStateException when the queue was sealed (its connection closed or handed over), so that a
+     *             send racing the close is neither lost nor left waiting forever
+     */
     synchronized boolean offer(PendingMessage message) {
+        if (this.sealed) {
+            throw new IllegalStateException("sealed");
+        }
         if (this.waiting.size() + this.inFlight.size() >= this.capacity) {
             this.refusedFull++;
             this.failed++;
@@ -127,9 +136,47 @@ final class OutboundQueue {
         }
     }
 
+    /**
+     * Takes every message out, waiting and in flight, oldest first (a reconfiguration hands them to the next
+     * connection). A late result from the old client for one of them is ignored.
+     */
+    synchronized List<PendingMessage> drainAll() {
+        this.target = null;
+        this.sealed = true;
+        List<PendingMessage> all = new ArrayList<>(this.waiting);
+        all.addAll(this.inFlight.keySet());
+        all.sort(Comparator.comparingLong(p -> p.sequence));
+        this.waiting.clear();
+        this.inFlight.clear();
+        notifyAll();
+        return all;
+    }
+
+    /**
+     * Takes over messages of a previous connection, ahead of everything sent here so far, keeping their deadlines
+     * and callers' futures. Beyond the capacity too: they were accepted once and must not be dropped now.
+     */
+    synchronized void adopt(List<PendingMessage> messages) {
+        if (this.sealed) {
+            messages.forEach(m -> fail(m, SendFailure.CLOSED, "the connection was closed before IoT Hub "
+                    + "acknowledged the message"));
+            return;
+        }
+        long sequence = Long.MIN_VALUE;
+        for (PendingMessage message : messages) {
+            PendingMessage copy = new PendingMessage(sequence++, message.message, message.messageId,
+                    message.completion, message.submittedAt, message.deadlineNanos);
+            copy.attempts = message.attempts;
+            this.submitted++;
+            this.waiting.add(copy);
+        }
+        pump();
+    }
+
     /** Fails everything (deactivation). */
     synchronized void failAll(SendFailure failure, String why) {
         this.target = null;
+        this.sealed = true;
         List<PendingMessage> all = new ArrayList<>(this.waiting);
         all.addAll(this.inFlight.keySet());
         this.waiting.clear();

@@ -25,6 +25,9 @@ public final class SupervisorSettings {
     private final Duration tickInterval;
     private final Duration closeTimeout;
     private final List<String> configurationProblems;
+    private final List<String> configurationWarnings;
+    private final Duration cloudToDeviceTimeout;
+    private final int cloudToDeviceMaxDeliveries;
 
     private SupervisorSettings(Builder b) {
         this.name = Objects.requireNonNull(b.name, "name");
@@ -42,6 +45,9 @@ public final class SupervisorSettings {
         this.tickInterval = b.tickInterval;
         this.closeTimeout = b.closeTimeout;
         this.configurationProblems = List.copyOf(b.configurationProblems);
+        this.configurationWarnings = List.copyOf(b.configurationWarnings);
+        this.cloudToDeviceTimeout = b.cloudToDeviceTimeout;
+        this.cloudToDeviceMaxDeliveries = b.cloudToDeviceMaxDeliveries;
     }
 
     public static Builder builder(String name, ExponentialBackoff reconnectBackoff) {
@@ -109,6 +115,24 @@ public final class SupervisorSettings {
         return this.configurationProblems;
     }
 
+    /** Values replaced by their defaults: the connection works, but not as configured. */
+    public List<String> configurationWarnings() {
+        return this.configurationWarnings;
+    }
+
+    /**
+     * How long the SDK's receive thread waits for the listeners' verdict on one cloud-to-device message before the
+     * message is left with the hub for redelivery.
+     */
+    public Duration cloudToDeviceTimeout() {
+        return this.cloudToDeviceTimeout;
+    }
+
+    /** Failed deliveries of one cloud-to-device message before it is given up. */
+    public int cloudToDeviceMaxDeliveries() {
+        return this.cloudToDeviceMaxDeliveries;
+    }
+
     /** Collects settings; not thread-safe. */
     public static final class Builder {
         private final String name;
@@ -128,6 +152,9 @@ public final class SupervisorSettings {
         private Duration tickInterval = Duration.ofSeconds(1);
         private Duration closeTimeout = Duration.ofSeconds(10);
         private List<String> configurationProblems = List.of();
+        private List<String> configurationWarnings = List.of();
+        private Duration cloudToDeviceTimeout = Duration.ofSeconds(10);
+        private int cloudToDeviceMaxDeliveries = 3;
 
         private Builder(String name, ExponentialBackoff reconnectBackoff) {
             this.name = name;
@@ -206,6 +233,21 @@ public final class SupervisorSettings {
 
         public Builder configurationProblems(List<String> problems) {
             this.configurationProblems = problems;
+            return this;
+        }
+
+        public Builder configurationWarnings(List<String> warnings) {
+            this.configurationWarnings = warnings;
+            return this;
+        }
+
+        public Builder cloudToDeviceTimeout(Duration value) {
+            this.cloudToDeviceTimeout = value;
+            return this;
+        }
+
+        public Builder cloudToDeviceMaxDeliveries(int value) {
+            this.cloudToDeviceMaxDeliveries = value;
             return this;
         }
 

@@ -8,10 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +28,7 @@ import io.azurekura.connector.api.hub.CloudToDeviceListener;
 import io.azurekura.connector.api.hub.CloudToDeviceMessage;
 import io.azurekura.connector.api.hub.ConnectionReason;
 import io.azurekura.connector.api.hub.ConnectionState;
+import io.azurekura.connector.api.hub.MessageReceipt;
 import io.azurekura.connector.api.hub.SendException;
 import io.azurekura.connector.api.hub.SendFailure;
 import io.azurekura.connector.api.hub.TelemetryMessage;
@@ -181,6 +184,89 @@ class HubConnectionManagerTest {
         this.chain.close();
         await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertThat(threadsStartedSince(before))
                 .as("threads still running after deactivation").isEmpty());
+    }
+
+    /**
+     * Issue 11: a reconfiguration that keeps the identity (here the keep-alive) must not fail what the old connection
+     * still holds. The hub withholds PUBACKs so that the messages are certainly in flight during {@code modified};
+     * more are sent while it runs. Every one must be acknowledged, and reach the hub.
+     */
+    @Test
+    void aReconfigurationThatKeepsTheIdentityDeliversWhatWasInFlightOnTheNewConnection() throws Exception {
+        this.hub = LoopbackHub.start(Duration.ZERO);
+        String key = SasSigner.newKey();
+        this.hub.addDevice("reconf-1", key);
+        this.chain = new SigningTokenChain(key, Duration.ofHours(1), Duration.ofSeconds(2));
+        Path caFile = Files.writeString(this.dir.resolve("hub-ca.pem"), TestPki.shared().caCertificatePem());
+        this.component = component(this.chain.cache);
+        Map<String, Object> config = new HashMap<>();
+        config.put("kura.service.pid", "reconf-hub");
+        config.put("hub.host", "localhost");
+        config.put("device.id", "reconf-1");
+        config.put("trust.source", "PEM_FILE");
+        config.put("trust.pem.file", caFile.toString());
+        config.put("keep.alive.seconds", 60);
+        this.component.activate(config);
+        await().atMost(Duration.ofSeconds(30)).until(this.component::state, s -> s == ConnectionState.CONNECTED);
+
+        this.hub.withholdTelemetryAcks(true);
+        List<CompletableFuture<MessageReceipt>> sends = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            sends.add(this.component.send(TelemetryMessage.ofJson("{\"n\":" + i + "}")).toCompletableFuture());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> this.hub.messages("reconf-1").size() >= 40);
+        assertThat(this.component.status().inFlight()).isEqualTo(40);
+
+        config.put("keep.alive.seconds", 90);
+        CompletableFuture<Void> sendingDuring = CompletableFuture.runAsync(() -> {
+            for (int i = 40; i < 60; i++) {
+                sends.add(this.component.send(TelemetryMessage.ofJson("{\"n\":" + i + "}")).toCompletableFuture());
+            }
+        });
+        this.hub.withholdTelemetryAcks(false);
+        this.component.modified(config);
+        sendingDuring.get(10, TimeUnit.SECONDS);
+
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        Set<String> idsAtHub = this.hub.messages("reconf-1").stream().map(m -> m.messageId())
+                .collect(Collectors.toSet());
+        for (CompletableFuture<MessageReceipt> send : sends) {
+            assertThat(idsAtHub).contains(send.get().messageId());
+        }
+        assertThat(sends).hasSize(60);
+        assertThat(this.component.status().messagesFailed()).isZero();
+    }
+
+    @Test
+    void aReconfigurationToAnotherIdentityFailsWhatWasInFlightAsClosedWithTheReason() throws Exception {
+        this.hub = LoopbackHub.start(Duration.ZERO);
+        String key = SasSigner.newKey();
+        this.hub.addDevice("reconf-a", key).addDevice("reconf-b", key);
+        this.chain = new SigningTokenChain(key, Duration.ofHours(1), Duration.ofSeconds(2));
+        Path caFile = Files.writeString(this.dir.resolve("hub-ca.pem"), TestPki.shared().caCertificatePem());
+        this.component = component(this.chain.cache);
+        Map<String, Object> config = new HashMap<>();
+        config.put("kura.service.pid", "reconf-hub");
+        config.put("hub.host", "localhost");
+        config.put("device.id", "reconf-a");
+        config.put("trust.source", "PEM_FILE");
+        config.put("trust.pem.file", caFile.toString());
+        this.component.activate(config);
+        await().atMost(Duration.ofSeconds(30)).until(this.component::state, s -> s == ConnectionState.CONNECTED);
+        this.hub.withholdTelemetryAcks(true);
+        CompletableFuture<MessageReceipt> send = this.component.send(TelemetryMessage.ofJson("{}"))
+                .toCompletableFuture();
+        await().atMost(Duration.ofSeconds(10)).until(() -> this.hub.messages("reconf-a").size() == 1);
+
+        config.put("device.id", "reconf-b");
+        this.component.modified(config);
+
+        ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> send.get(10, TimeUnit.SECONDS));
+        assertThat(((SendException) failure.getCause()).failure()).isEqualTo(SendFailure.CLOSED);
+        this.hub.withholdTelemetryAcks(false);
+        await().atMost(Duration.ofSeconds(30)).until(this.component::state, s -> s == ConnectionState.CONNECTED);
+        assertThat(this.hub.messages("reconf-b")).isEmpty();
     }
 
     private static List<String> threadsStartedSince(Set<Thread> before) {

@@ -64,6 +64,37 @@ class ProvisionedIdentityTest {
         assertThat(this.provisioner.listeners).isEmpty();
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "hub.azure-devices.net/devices/x|dev-1|the assigned hub",
+            "https://hub.azure-devices.net|dev-1|the assigned hub",
+            "hub.azure-devices.net:443|dev-1|the assigned hub",
+            "hub.azure-devices.net|dev 1|the device id",
+            "hub.azure-devices.net|dev\u0007id|the device id",
+            "hub.azure-devices.net|dev/../other|the device id" })
+    void anAssignmentThatBreaksTheRulesIsNotUsedAndSaysWhyWithoutQuotingIt(String hub, String device,
+            String what) {
+        ProvisionedIdentity identity = new ProvisionedIdentity(null);
+        this.provisioner.assignment = assignment(hub, device);
+        identity.bind(this.provisioner);
+
+        assertThat(identity.current()).isEmpty();
+        assertThat(identity.unavailableReason()).hasValueSatisfying(reason -> {
+            assertThat(reason).startsWith("the DPS assignment cannot be used: " + what);
+            assertThat(reason).doesNotContain(hub).doesNotContain(device);
+        });
+    }
+
+    @Test
+    void aValidAssignmentHasNoUnavailableReason() {
+        ProvisionedIdentity identity = new ProvisionedIdentity("mod-1");
+        this.provisioner.assignment = assignment("hub.azure-devices.net", "dev-1");
+        identity.bind(this.provisioner);
+
+        assertThat(identity.current()).isPresent();
+        assertThat(identity.unavailableReason()).isEmpty();
+    }
+
     private static Assignment assignment(String hub, String device) {
         return new Assignment("0ne00000001", "reg-7", hub, device, "initialAssignment", null, Instant.now());
     }

@@ -14,6 +14,7 @@ import io.azurekura.connector.api.hub.ConnectionReason;
 import io.azurekura.connector.api.hub.TelemetryMessage;
 import io.azurekura.connector.hub.client.ClientSpec;
 import io.azurekura.connector.hub.client.ClientStatus;
+import io.azurekura.connector.hub.client.CloudToDeviceDisposition;
 import io.azurekura.connector.hub.client.HubClient;
 import io.azurekura.connector.hub.client.HubClientException;
 import io.azurekura.connector.hub.client.HubClientFactory;
@@ -132,8 +133,8 @@ final class FakeHub implements HubClientFactory {
             this.listener.onStatus(status, reason, "test");
         }
 
-        void receive(CloudToDeviceMessage message) {
-            this.listener.onCloudToDevice(message);
+        CloudToDeviceDisposition receive(CloudToDeviceMessage message) {
+            return this.listener.onCloudToDevice(message);
         }
 
         String token() {

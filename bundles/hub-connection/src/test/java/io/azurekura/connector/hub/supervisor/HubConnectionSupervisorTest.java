@@ -118,6 +118,35 @@ class HubConnectionSupervisorTest {
     }
 
     @Test
+    void aHandOverMovesWhatIsInFlightToTheNextConnectionAndForwardsLaterSends() throws Exception {
+        this.cache.issue(SCOPE, LONG_LIFE);
+        this.hub.autoAck = false;
+        HubConnectionSupervisor first = start(settings().build());
+        awaitState(first, ConnectionState.CONNECTED);
+        CompletableFuture<MessageReceipt> inFlight = first.send(message("in flight")).toCompletableFuture();
+        await().until(() -> this.hub.last().sent.size() == 1);
+        FakeHub.Client firstClient = this.hub.last();
+
+        FakeHub nextHub = new FakeHub();
+        HubConnectionSupervisor next = new HubConnectionSupervisor(settings().build(), nextHub, this.cache,
+                IdentityResolver.fixed(DEVICE), TrustProvider.SYSTEM, new PlannedReconnectGate(), Clock.SYSTEM,
+                () -> 0.5);
+        this.started.add(next);
+        first.handOverTo(next);
+        next.start();
+        CompletableFuture<MessageReceipt> afterwards = first.send(message("after")).toCompletableFuture();
+
+        awaitState(next, ConnectionState.CONNECTED);
+        assertThat(firstClient.closed).isTrue();
+        MessageReceipt moved = inFlight.get(5, TimeUnit.SECONDS);
+        afterwards.get(5, TimeUnit.SECONDS);
+        assertThat(moved.attempts()).isEqualTo(2);
+        assertThat(nextHub.last().sent).extracting(s -> new String(s.message.body(), StandardCharsets.UTF_8))
+                .containsExactly("in flight", "after");
+        assertThat(first.state()).isEqualTo(ConnectionState.CLOSED);
+    }
+
+    @Test
     void sendCompletesWhenTheHubAcknowledges() throws Exception {
         this.cache.issue(SCOPE, LONG_LIFE);
         this.hub.autoAck = false;

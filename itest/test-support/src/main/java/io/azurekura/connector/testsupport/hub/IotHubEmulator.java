@@ -100,6 +100,10 @@ public final class IotHubEmulator implements AutoCloseable {
     private volatile int port;
     private volatile int amqpPort;
     private volatile boolean closed;
+    // Fault switches for hostile-hub tests (MQTT side).
+    private volatile boolean withholdTelemetryAcks;
+    private volatile int forcedConnectReturnCode = -1;
+    private final AtomicLong socketClosesOnTelemetry = new AtomicLong();
 
     private final Map<String, HubConnection> live = new ConcurrentHashMap<>();
     private final Map<String, HubSession> sessions = new ConcurrentHashMap<>();
@@ -296,6 +300,27 @@ public final class IotHubEmulator implements AutoCloseable {
      */
     public void throttle(boolean on) {
         this.throttled = on;
+    }
+
+    /**
+     * Fault: telemetry is recorded but never acknowledged (no PUBACK), as a hub that accepted the connection and
+     * then stalls. Off again: later telemetry is acknowledged as usual (earlier PUBACKs stay missing).
+     */
+    public void withholdTelemetryAcks(boolean on) {
+        this.withholdTelemetryAcks = on;
+    }
+
+    /**
+     * Fault: answer every CONNECT with this CONNACK return code (MQTT 3.1.1: 1 to 5; other values are sent as the
+     * raw byte where Vert.x can encode them, otherwise the socket is closed without a CONNACK). -1 turns it off.
+     */
+    public void refuseConnectsWith(int returnCode) {
+        this.forcedConnectReturnCode = returnCode;
+    }
+
+    /** Fault: the next {@code count} telemetry PUBLISH packets make the hub close the socket instead of a PUBACK. */
+    public void closeSocketOnNextTelemetry(int count) {
+        this.socketClosesOnTelemetry.set(count);
     }
 
     public boolean isThrottled() {
@@ -677,6 +702,11 @@ public final class IotHubEmulator implements AutoCloseable {
         this.counters.increment(Counter.CONNECT_ATTEMPTS, clientId);
         ConnectRefusal refusal;
         ConnectAuthenticator.Outcome outcome = null;
+        int forced = this.forcedConnectReturnCode;
+        if (forced >= 0) {
+            rejectWith(endpoint, clientId, forced);
+            return;
+        }
         if (this.throttled) {
             refusal = ConnectRefusal.THROTTLED;
         } else if (endpoint.protocolVersion() != IotHubMqttTopics.MQTT_3_1_1) {
@@ -764,6 +794,16 @@ public final class IotHubEmulator implements AutoCloseable {
         }
     }
 
+    private void rejectWith(MqttEndpoint endpoint, String clientId, int returnCode) {
+        LOG.info("CONNECT of {} refused with forced CONNACK {}", clientId, returnCode);
+        try {
+            endpoint.reject(MqttConnectReturnCode.valueOf((byte) returnCode));
+        } catch (RuntimeException e) {
+            // not encodable for a 3.1.1 client (or unknown to Vert.x): the hub just hangs up
+            endpoint.close();
+        }
+    }
+
     /** Ends a connection once: logs it, stops its expiry timer, re-queues unacknowledged C2D, closes if asked. */
     private void retire(HubConnection connection, DisconnectReason reason, boolean closeSocket) {
         retire(connection, reason, closeSocket, this.clock.instant());
@@ -826,6 +866,14 @@ public final class IotHubEmulator implements AutoCloseable {
         }
         if (!handled) {
             violation(connection, "publish to a topic IoT Hub refuses: " + topic);
+            return;
+        }
+        boolean telemetry = topic.startsWith(telemetryPrefix);
+        if (telemetry && this.socketClosesOnTelemetry.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            retire(connection, DisconnectReason.CONNECTION_LOST, true);
+            return;
+        }
+        if (telemetry && this.withholdTelemetryAcks) {
             return;
         }
         if (message.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
