@@ -331,17 +331,17 @@ public final class ReferenceTokenServer implements AutoCloseable {
                 error(request, 401, "unauthorized", "missing or wrong client credentials");
                 return;
             }
-            if (resource == null || resource.isEmpty()) {
+            // Looked up first: an id such as "100%" has no fully decoded spelling, yet is a registered identity.
+            IdentityRegistry.SigningIdentity identity = findIdentity(request);
+            if (identity == null && (resource == null || resource.isEmpty())) {
                 error(request, 400, "bad_request", "the query parameter '" + StsProtocol.RESOURCE_PARAMETER
                         + "' with the token audience is missing or not decodable");
                 return;
             }
-            RequestedResource requested = RequestedResource.parse(resource);
-            if (requested == null) {
+            if (identity == null && RequestedResource.parse(resource) == null) {
                 error(request, 400, "bad_request", "'" + resource + "' is not an IoT Hub or DPS audience");
                 return;
             }
-            IdentityRegistry.SigningIdentity identity = findIdentity(request);
             if (identity == null) {
                 error(request, 404, "unknown_identity", "no identity is registered for '" + resource + "'");
                 return;
