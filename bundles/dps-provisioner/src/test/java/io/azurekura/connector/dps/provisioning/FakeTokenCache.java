@@ -81,8 +81,9 @@ public final class FakeTokenCache implements SasTokenCache {
             key = SasSigner.deriveDeviceKey(key, scope.registrationId());
         }
         long se = this.clock.get().plus(Duration.ofHours(1)).getEpochSecond();
-        String token = SasSigner.sign(scope.resourceUri(), key, se, "registration",
-                SasSigner.ResourceForm.ENCODED_LOWER_CASE);
+        // The signer takes the audience with its ids as they are (it encodes them); resourceUri() has them encoded.
+        String token = SasSigner.sign(scope.idScope() + "/registrations/" + scope.registrationId(), key, se,
+                "registration", SasSigner.ResourceForm.ENCODED_LOWER_CASE);
         this.issued.add(token);
         this.current.put(scope, token);
         return token;

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpServer;
 
 import io.azurekura.connector.api.dps.ProvisioningFailure;
-import io.azurekura.connector.api.token.TokenScope;
 import io.azurekura.connector.testsupport.dps.DpsEmulator;
 import io.azurekura.connector.testsupport.dps.DpsRequest;
 import io.azurekura.connector.testsupport.pki.TestPki;
@@ -79,7 +78,8 @@ class DpsRegistrationClientTest {
         this.closeables.add(dps);
         String registrationId = "dev:1.a_b";
         dps.enrollIndividual(registrationId, key);
-        String token = SasSigner.sign(TokenScope.dpsRegistration(SCOPE, registrationId).resourceUri(), key,
+        // The signer takes the audience with its ids as they are (it encodes them); resourceUri() has them encoded.
+        String token = SasSigner.sign(SCOPE + "/registrations/" + registrationId, key,
                 System.currentTimeMillis() / 1000 + 3600, "registration", SasSigner.ResourceForm.ENCODED_LOWER_CASE);
         DpsRegistrationClient client = client("localhost:" + dps.port(), TestPki.shared().clientSslContext(),
                 Duration.ofSeconds(5), 65_536);

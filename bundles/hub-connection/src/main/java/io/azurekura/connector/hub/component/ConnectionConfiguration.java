@@ -78,6 +78,13 @@ final class ConnectionConfiguration {
         }
 
         Transport transport = config.choice("transport", Transport.class, Transport.MQTT);
+        boolean multiplexing = config.bool("amqp.multiplexing", false);
+        boolean amqp = transport == Transport.AMQPS || transport == Transport.AMQPS_WS;
+        if (multiplexing && amqp && this.moduleId != null) {
+            // MultiplexingClient (SDK 2.5.0) registers DeviceClients only (docs/iot-hub-amqp.md "Modules").
+            problems.add("amqp.multiplexing: the Azure SDK cannot multiplex modules; set amqp.multiplexing to false "
+                    + "for a module (it then has an AMQP connection of its own)");
+        }
         long initial = config.number("reconnect.initial.delay.ms", 1000, 100, 3_600_000);
         long max = config.number("reconnect.max.delay.ms", 60_000, 1000, 86_400_000);
         if (max < initial) {
@@ -98,13 +105,8 @@ final class ConnectionConfiguration {
                 .messageTimeout(Duration.ofSeconds(config.number("message.timeout.seconds", 300, 1, 604_800)))
                 .cloudToDeviceTimeout(Duration.ofSeconds(config.number("c2d.listener.timeout.seconds", 10, 1, 600)))
                 .configurationProblems(problems);
-        boolean multiplexing = config.bool("amqp.multiplexing", false);
-        boolean amqp = transport == Transport.AMQPS || transport == Transport.AMQPS_WS;
         if (multiplexing && !amqp) {
             config.problem("amqp.multiplexing applies to AMQP transports only; " + transport + " connects alone");
-        } else if (multiplexing && this.moduleId != null) {
-            config.problem("amqp.multiplexing: the Azure SDK cannot multiplex modules; module " + this.moduleId
-                    + " connects alone");
         }
         this.multiplexed = multiplexing && amqp && this.moduleId == null;
         this.connectRatePerSecond = (int) config.number("connect.rate.per.second", 10, 1, 1000);

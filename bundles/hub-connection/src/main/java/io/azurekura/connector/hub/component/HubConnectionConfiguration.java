@@ -50,7 +50,8 @@ import org.osgi.service.metatype.annotations.Option;
                     + "1000 devices per connection, 500 over WebSocket; more open another connection). Each identity "
                     + "still renews its own token on the shared connection. Saves a TLS connection and the Azure "
                     + "SDK's worker threads per identity, which matters from tens of identities on. Modules cannot "
-                    + "share a connection (Azure SDK limit) and keep their own. Off: one connection per identity.")
+                    + "share a connection (Azure SDK limit): with a module id set, leave this off (on, the connection "
+                    + "reports a configuration problem and does not connect). Off: one connection per identity.")
     boolean amqp_multiplexing() default false;
 
     @AttributeDefinition(name = "New connections per second (gateway)", min = "1", max = "1000",

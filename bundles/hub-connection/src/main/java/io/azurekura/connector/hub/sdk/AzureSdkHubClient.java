@@ -1,6 +1,10 @@
 package io.azurekura.connector.hub.sdk;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -12,6 +16,7 @@ import com.microsoft.azure.sdk.iot.device.DeviceClient;
 import com.microsoft.azure.sdk.iot.device.InternalClient;
 import com.microsoft.azure.sdk.iot.device.IotHubClientProtocol;
 import com.microsoft.azure.sdk.iot.device.IotHubMessageResult;
+import com.microsoft.azure.sdk.iot.device.IotHubStatusCode;
 import com.microsoft.azure.sdk.iot.device.Message;
 import com.microsoft.azure.sdk.iot.device.ModuleClient;
 import com.microsoft.azure.sdk.iot.device.SasTokenProvider;
@@ -38,6 +43,13 @@ final class AzureSdkHubClient implements HubClient {
     private final HubClientListener listener;
     private final InternalClient client;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Sends the SDK has not reported yet. After the SDK gives up reconnecting by itself (DISCONNECTED, e.g. a token
+     * refused while it retried) its {@code close()} reports nothing for the messages it still held; they are
+     * cancelled here, so the supervisor sends them again on its next client instead of waiting forever.
+     */
+    private final Map<Long, Consumer<SendResult>> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLong sendIds = new AtomicLong();
 
     AzureSdkHubClient(ClientSpec spec, HubClientListener listener) {
         this.identity = spec.identity();
@@ -80,11 +92,20 @@ final class AzureSdkHubClient implements HubClient {
     public void send(TelemetryMessage message, Consumer<SendResult> onResult) {
         Message sdkMessage = SdkAdapters.toSdkMessage(message);
         AtomicBoolean reported = new AtomicBoolean();
-        this.client.sendEventAsync(sdkMessage, (sent, error, context) -> {
+        long id = this.sendIds.incrementAndGet();
+        Consumer<SendResult> once = result -> {
             if (reported.compareAndSet(false, true)) {
-                onResult.accept(SdkOutcomes.sendResult(error));
+                this.inFlight.remove(id);
+                onResult.accept(result);
             }
-        }, null);
+        };
+        this.inFlight.put(id, once);
+        if (this.closed.get()) {
+            once.accept(cancelledOnClose());
+            return;
+        }
+        this.client.sendEventAsync(sdkMessage, (sent, error, context) -> once.accept(SdkOutcomes.sendResult(error)),
+                null);
     }
 
     @Override
@@ -97,6 +118,12 @@ final class AzureSdkHubClient implements HubClient {
         } catch (RuntimeException e) {
             LOG.debug("Closing the SDK client for {} failed: {}", this.identity, SdkOutcomes.describe(e));
         }
+        SendResult cancelled = cancelledOnClose();
+        List.copyOf(this.inFlight.values()).forEach(pending -> pending.accept(cancelled));
+    }
+
+    private static SendResult cancelledOnClose() {
+        return new SendResult(SendResult.Kind.CANCELLED, IotHubStatusCode.MESSAGE_CANCELLED_ONCLOSE.name());
     }
 
     private void onStatusChanged(ConnectionStatusChangeContext context) {

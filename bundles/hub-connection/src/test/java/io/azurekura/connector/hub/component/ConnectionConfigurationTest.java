@@ -116,10 +116,15 @@ class ConnectionConfigurationTest {
         assertThat(alone.multiplexed).isFalse();
         assertThat(alone.warnings).singleElement().asString().contains("AMQP transports only");
 
+        // SDK 2.5.0 multiplexes DeviceClients only: asked for a module, it is a configuration problem the status
+        // shows (MISCONFIGURED), not a silent fallback to a connection of its own.
         amqp.put("module.id", "telemetry");
         ConnectionConfiguration module = new ConnectionConfiguration(amqp);
         assertThat(module.multiplexed).isFalse();
-        assertThat(module.warnings).singleElement().asString().contains("cannot multiplex modules");
+        assertThat(module.settings.configurationProblems()).singleElement().asString()
+                .contains("cannot multiplex modules").contains("amqp.multiplexing");
+        amqp.put("amqp.multiplexing", false);
+        assertThat(new ConnectionConfiguration(amqp).settings.configurationProblems()).isEmpty();
         assertThat(new ConnectionConfiguration(staticDevice()).connectRatePerSecond).isEqualTo(10);
     }
 

@@ -16,6 +16,7 @@ import io.azurekura.connector.api.sts.TokenFetchException;
 import io.azurekura.connector.api.sts.TokenSource;
 import io.azurekura.connector.api.token.SasToken;
 import io.azurekura.connector.api.token.SasTokenFormatException;
+import io.azurekura.connector.api.token.ScopeKind;
 import io.azurekura.connector.api.token.TokenScope;
 import io.azurekura.connector.cache.internal.ExecutorTaskScheduler;
 import io.azurekura.connector.cache.internal.RenewalPolicy;
@@ -90,8 +91,13 @@ public final class SigningTokenChain implements AutoCloseable {
         }
         long se = Instant.now().plus(this.lifetimes.apply(scope)).getEpochSecond();
         try {
-            return SasToken.parse(SasSigner.sign(scope.resourceUri(), this.keys.apply(scope), se, null,
-                    SasSigner.ResourceForm.PLAIN));
+            // The signer encodes ids itself: it is given them raw (resourceUri() holds them encoded already).
+            String token = scope.kind() == ScopeKind.DPS_REGISTRATION
+                    ? SasSigner.sign(scope.resourceUri(), this.keys.apply(scope), se, null,
+                            SasSigner.ResourceForm.PLAIN)
+                    : SasSigner.signFor(scope.hubHost(), scope.deviceId(), scope.moduleId(), this.keys.apply(scope),
+                            se, SasSigner.ResourceForm.PLAIN);
+            return SasToken.parse(token);
         } catch (SasTokenFormatException e) {
             throw new TokenFetchException(FetchFailure.INTERNAL, "test signer produced a bad token");
         }

@@ -65,6 +65,24 @@ final class TestGateway implements AutoCloseable {
         return supervisor;
     }
 
+    /** Starts one connection instance for a module (never multiplexed: the SDK cannot), as a factory instance would. */
+    HubConnectionSupervisor connectModule(String deviceId, String moduleId, Transport transport) {
+        SupervisorSettings settings = SupervisorSettings.builder(deviceId + "/" + moduleId,
+                new ExponentialBackoff(Duration.ofMillis(250), Duration.ofSeconds(2), Duration.ofSeconds(2),
+                        this.random::nextDouble))
+                .transport(transport).keepAliveSeconds(30).renewalJitter(Duration.ofSeconds(1)).build();
+        HubConnectionSupervisor supervisor = new HubConnectionSupervisor(settings, new AzureSdkClientFactory(),
+                this.tokens.cache, IdentityResolver.fixed(HubIdentity.module(HUB_HOST, deviceId, moduleId,
+                        IdentitySource.STATIC)),
+                () -> TrustContexts.fromKeyStore(TestPki.shared().trustStore()), this.gate, this.limiter,
+                SupervisorExecutors.DEDICATED, Clock.SYSTEM, this.random::nextDouble);
+        synchronized (this.connections) {
+            this.connections.add(supervisor);
+        }
+        supervisor.start();
+        return supervisor;
+    }
+
     /** Closes every connection (in parallel, as many components deactivating), then the token chain. */
     @Override
     public void close() {

@@ -1,5 +1,6 @@
 package io.azurekura.connector.testsupport.hub;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,10 +10,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import org.apache.qpid.proton.Proton;
 import org.apache.qpid.proton.amqp.Binary;
@@ -21,6 +26,7 @@ import org.apache.qpid.proton.amqp.messaging.Accepted;
 import org.apache.qpid.proton.amqp.messaging.AmqpValue;
 import org.apache.qpid.proton.amqp.messaging.ApplicationProperties;
 import org.apache.qpid.proton.amqp.messaging.Data;
+import org.apache.qpid.proton.amqp.messaging.MessageAnnotations;
 import org.apache.qpid.proton.amqp.messaging.Properties;
 import org.apache.qpid.proton.amqp.messaging.Rejected;
 import org.apache.qpid.proton.amqp.messaging.Section;
@@ -43,11 +49,10 @@ import io.vertx.proton.ProtonServerOptions;
 import io.vertx.proton.ProtonSession;
 
 /**
- * The emulator's AMQP 1.0 front end (Vert.x Proton), as IoT Hub behaves towards the Azure device SDK
- * (docs/azure-sdk.md "AMQP renewal on the open connection"): TLS and SASL ANONYMOUS (Vert.x Proton's default server
- * mechanism), the
- * {@code $cbs} node answering put-token requests, and per identity on a connection: telemetry and cloud-to-device
- * links once its token was accepted, in-place renewal by later put-tokens, and its links detached (only its links)
+ * The emulator's AMQP 1.0 front end (Vert.x Proton), as IoT Hub behaves towards the Azure device SDK and other
+ * official clients (docs/iot-hub-amqp.md): TLS with SASL ANONYMOUS or no SASL layer at all, the {@code $cbs} node
+ * answering put-token requests for device and module audiences in every spelling, and per identity on a connection:
+ * telemetry, cloud-to-device, twin and direct-method links once its token was accepted, in-place renewal by later put-tokens, and its links detached (only its links)
  * when its token lapses without a renewal. Every method runs on the emulator's event loop, except the read-only
  * queries marked thread-safe.
  */
@@ -65,8 +70,14 @@ final class AmqpHubEndpoint {
     /** Identity (client id) to its one live authorization: IoT Hub keeps one connection per identity. */
     private final Map<String, Authorization> authorized = new ConcurrentHashMap<>();
     private final AtomicInteger openConnections = new AtomicInteger();
+    private final Function<String, String> twinJson;
+    /** Direct method requests sent over AMQP and not answered yet, by correlation id. */
+    private final Map<String, PendingMethod> pendingMethods = new HashMap<>();
     private ProtonServer server;
     private long nextConnectionId;
+
+    private record PendingMethod(String clientId, CompletableFuture<MethodResponse> result, long timer) {
+    }
 
     /** One AMQP connection and the identities authorized on it. */
     private static final class AmqpConnection {
@@ -91,6 +102,9 @@ final class AmqpHubEndpoint {
         /** Read from test threads by {@link AmqpHubEndpoint#isConnected}. */
         final List<ProtonLink<?>> links = new CopyOnWriteArrayList<>();
         ProtonSender cloudToDevice;
+        /** The client's receiver of direct method requests, and of twin responses. */
+        ProtonSender methodRequests;
+        ProtonSender twinResponses;
         final List<CloudToDeviceMessage> inflight = new ArrayList<>();
         volatile boolean ended;
 
@@ -105,10 +119,12 @@ final class AmqpHubEndpoint {
         }
     }
 
-    AmqpHubEndpoint(HubState hub, ProtonServerOptions options) {
+    /** @param twinJson the identity's twin as a GET answers it ({@code {"desired":...,"reported":...}}) */
+    AmqpHubEndpoint(HubState hub, ProtonServerOptions options, Function<String, String> twinJson) {
         this.hub = hub;
         this.options = options;
         this.cbs = new CbsAuthenticator(hub.registry(), hub.hostNames());
+        this.twinJson = twinJson;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -117,6 +133,7 @@ final class AmqpHubEndpoint {
     /** Starts listening; completes with the actual port. */
     Future<Integer> listen(int port, String host) {
         ProtonServer created = ProtonServer.create(this.hub.vertx(), this.options);
+        created.saslAuthenticatorFactory(() -> new OptionalSaslAuthenticator(this::onSaslRefused));
         created.connectHandler(this::onConnect);
         Promise<Integer> listening = Promise.promise();
         created.listen(port, host, result -> {
@@ -230,8 +247,14 @@ final class AmqpHubEndpoint {
             this.connections.add(connection);
             this.openConnections.incrementAndGet();
             this.hub.counters().increment(Counter.AMQP_CONNECTIONS, "");
+            OptionalSaslAuthenticator.Layer layer = protonConnection.attachments().get(
+                    OptionalSaslAuthenticator.LAYER_ATTACHMENT, OptionalSaslAuthenticator.Layer.class);
+            if (layer == OptionalSaslAuthenticator.Layer.NO_SASL) {
+                this.hub.counters().increment(Counter.AMQP_CONNECTIONS_WITHOUT_SASL, "");
+            }
             protonConnection.open();
-            LOG.info("AMQP connection {} opened (host name {})", connection.id, protonConnection.getRemoteHostname());
+            LOG.info("AMQP connection {} opened ({}, host name {})", connection.id, layer,
+                    printable(protonConnection.getRemoteHostname()));
         });
         protonConnection.sessionOpenHandler(session -> {
             session.closeHandler(closed -> onSessionClosed(connection, session));
@@ -244,6 +267,14 @@ final class AmqpHubEndpoint {
             protonConnection.close();
         });
         protonConnection.disconnectHandler(c -> end(connection, DisconnectReason.CONNECTION_LOST));
+    }
+
+    /** SASL with another mechanism than ANONYMOUS: refused at the transport, before any AMQP frame. */
+    private void onSaslRefused(ProtonConnection protonConnection, String mechanism) {
+        this.hub.counters().refused(ConnectRefusal.UNSUPPORTED_SASL_MECHANISM, "");
+        this.hub.events().accept(ConnectionEvent.refused(this.hub.clock().instant(), "",
+                ConnectRefusal.UNSUPPORTED_SASL_MECHANISM, HubTransport.AMQPS));
+        LOG.info("AMQP connection refused at SASL: mechanism {} is not supported (ANONYMOUS or no SASL)", mechanism);
     }
 
     /** The connection is over: every identity on it is disconnected with the reason. Idempotent. */
@@ -276,7 +307,7 @@ final class AmqpHubEndpoint {
     // ---------------------------------------------------------------------------------------------------------------
     // Links
 
-    /** A link on which the client sends: CBS requests or telemetry. */
+    /** A link on which the client sends: CBS requests, telemetry, twin requests or method responses. */
     private void onClientSender(AmqpConnection connection, ProtonReceiver receiver) {
         String address = receiver.getRemoteTarget() == null ? null : receiver.getRemoteTarget().getAddress();
         receiver.setTarget(receiver.getRemoteTarget());
@@ -287,28 +318,36 @@ final class AmqpHubEndpoint {
             receiver.open();
             return;
         }
-        IotHubAmqp.LinkAddress telemetry = IotHubAmqp.telemetryAddress(address);
-        if (telemetry == null) {
-            refuse(receiver, IotHubAmqp.NOT_IMPLEMENTED,
-                    "the emulator serves $cbs, telemetry and cloud-to-device links only: " + address);
+        IotHubAmqp.LinkAddress link = IotHubAmqp.linkAddress(address);
+        if (link == null || link.kind() == IotHubAmqp.LinkKind.CLOUD_TO_DEVICE) {
+            refuse(receiver, IotHubAmqp.NOT_IMPLEMENTED, "no such node for a sender: " + printable(address));
             return;
         }
-        Authorization authorization = connection.authorizations.get(telemetry.clientId());
+        Authorization authorization = authorizationFor(connection, link, receiver, address);
         if (authorization == null) {
-            refuse(receiver, IotHubAmqp.UNAUTHORIZED_ACCESS, "no valid token for " + telemetry.clientId()
-                    + " on this connection");
             return;
         }
         receiver.setAutoAccept(false);
-        receiver.setPrefetch(TELEMETRY_CREDIT);
-        receiver.handler((delivery, message) -> onTelemetry(authorization, address, delivery, message));
+        switch (link.kind()) {
+        case TELEMETRY:
+            receiver.setPrefetch(TELEMETRY_CREDIT);
+            receiver.handler((delivery, message) -> onTelemetry(authorization, address, delivery, message));
+            break;
+        case TWIN:
+            receiver.handler((delivery, message) -> onTwinRequest(authorization, delivery, message));
+            break;
+        case METHODS:
+        default:
+            receiver.handler((delivery, message) -> onMethodResponse(authorization, delivery, message));
+            break;
+        }
         receiver.closeHandler(closed -> onLinkClosedByClient(authorization, receiver));
         receiver.detachHandler(detached -> onLinkClosedByClient(authorization, receiver));
         authorization.links.add(receiver);
         receiver.open();
     }
 
-    /** A link on which the client receives: CBS answers or cloud-to-device messages. */
+    /** A link on which the client receives: CBS answers, cloud-to-device messages, twin responses, method requests. */
     private void onClientReceiver(AmqpConnection connection, ProtonSender sender) {
         String address = sender.getRemoteSource() == null ? null : sender.getRemoteSource().getAddress();
         sender.setSource(sender.getRemoteSource());
@@ -323,28 +362,60 @@ final class AmqpHubEndpoint {
             sender.open();
             return;
         }
-        IotHubAmqp.LinkAddress cloudToDevice = IotHubAmqp.cloudToDeviceAddress(address);
-        if (cloudToDevice == null) {
-            refuse(sender, IotHubAmqp.NOT_IMPLEMENTED,
-                    "the emulator serves $cbs, telemetry and cloud-to-device links only: " + address);
+        IotHubAmqp.LinkAddress link = IotHubAmqp.linkAddress(address);
+        if (link == null || link.kind() == IotHubAmqp.LinkKind.TELEMETRY) {
+            refuse(sender, IotHubAmqp.NOT_IMPLEMENTED, "no such node for a receiver: " + printable(address));
             return;
         }
-        Authorization authorization = connection.authorizations.get(cloudToDevice.clientId());
+        Authorization authorization = authorizationFor(connection, link, sender, address);
         if (authorization == null) {
-            refuse(sender, IotHubAmqp.UNAUTHORIZED_ACCESS, "no valid token for " + cloudToDevice.clientId()
-                    + " on this connection");
             return;
         }
         // The SDK settles first (receiver settle mode FIRST): its disposition is the outcome.
         sender.setAutoSettle(true);
         sender.closeHandler(closed -> onLinkClosedByClient(authorization, sender));
         sender.detachHandler(detached -> onLinkClosedByClient(authorization, sender));
-        sender.sendQueueDrainHandler(s -> deliverCloudToDevice(authorization.identity.deviceId()));
-        authorization.links.add(sender);
-        if (cloudToDevice.moduleId() == null) {
-            authorization.cloudToDevice = sender;
+        switch (link.kind()) {
+        case CLOUD_TO_DEVICE:
+            sender.sendQueueDrainHandler(s -> deliverCloudToDevice(authorization.identity.deviceId()));
+            if (link.moduleId() == null) {
+                authorization.cloudToDevice = sender;
+            }
+            break;
+        case TWIN:
+            authorization.twinResponses = sender;
+            break;
+        case METHODS:
+        default:
+            authorization.methodRequests = sender;
+            break;
         }
+        authorization.links.add(sender);
         sender.open();
+    }
+
+    /**
+     * The authorization on this connection of the identity a link names (ids as written, or percent-decoded once);
+     * refuses the link, logged and counted, when no accepted put-token on this connection covers that identity.
+     */
+    private Authorization authorizationFor(AmqpConnection connection, IotHubAmqp.LinkAddress link,
+            ProtonLink<?> protonLink, String address) {
+        Authorization authorization = connection.authorizations.get(link.clientId());
+        IotHubAmqp.LinkAddress decoded = link.decoded();
+        if (authorization == null && decoded != null) {
+            authorization = connection.authorizations.get(decoded.clientId());
+        }
+        if (authorization != null) {
+            return authorization;
+        }
+        String clientId = decoded != null && this.hub.registry().find(decoded.clientId()) != null
+                ? decoded.clientId() : "";
+        this.hub.counters().refused(ConnectRefusal.UNAUTHORIZED_LINK, clientId);
+        this.hub.events().accept(ConnectionEvent.refused(this.hub.clock().instant(), clientId,
+                ConnectRefusal.UNAUTHORIZED_LINK, HubTransport.AMQPS));
+        refuse(protonLink, IotHubAmqp.UNAUTHORIZED_ACCESS, "no accepted token on AMQP connection " + connection.id
+                + " for the identity of " + printable(address));
+        return null;
     }
 
     private static void refuse(ProtonLink<?> link, Symbol condition, String description) {
@@ -365,6 +436,12 @@ final class AmqpHubEndpoint {
         if (link == authorization.cloudToDevice) {
             authorization.cloudToDevice = null;
             requeueInflight(authorization);
+        }
+        if (link == authorization.methodRequests) {
+            authorization.methodRequests = null;
+        }
+        if (link == authorization.twinResponses) {
+            authorization.twinResponses = null;
         }
         if (authorization.links.isEmpty()) {
             endAuthorization(authorization, DisconnectReason.CLIENT_DISCONNECT, null);
@@ -389,11 +466,13 @@ final class AmqpHubEndpoint {
             this.hub.counters().refused(outcome.refusal(), clientId);
             this.hub.events().accept(ConnectionEvent.refused(this.hub.clock().instant(), clientId,
                     outcome.refusal(), HubTransport.AMQPS));
-            LOG.info("put-token for {} refused on AMQP connection {}: {} (401)", clientId, connection.id,
-                    outcome.refusal());
+            LOG.info("put-token{} refused on AMQP connection {}: {}, {} (401)",
+                    clientId.isEmpty() ? "" : " for " + clientId, connection.id, outcome.refusal(),
+                    outcome.description());
         } else {
             this.hub.counters().increment(Counter.PROTOCOL_VIOLATIONS, clientId);
-            LOG.info("Malformed CBS request on AMQP connection {}: {}", connection.id, outcome.description());
+            LOG.info("CBS request on AMQP connection {} is no put-token of a SAS token: {} (400)", connection.id,
+                    outcome.description());
         }
         reply(connection, request, outcome.status(), outcome.description());
         delivery.disposition(Accepted.getInstance(), true);
@@ -481,6 +560,8 @@ final class AmqpHubEndpoint {
         List<ProtonLink<?>> links = List.copyOf(authorization.links);
         authorization.links.clear();
         authorization.cloudToDevice = null;
+        authorization.methodRequests = null;
+        authorization.twinResponses = null;
         if (detach != null && !authorization.connection.ended) {
             for (ProtonLink<?> link : links) {
                 link.setCondition(detach);
@@ -490,6 +571,120 @@ final class AmqpHubEndpoint {
         this.hub.events().accept(ConnectionEvent.disconnected(this.hub.clock().instant(), clientId, reason,
                 HubTransport.AMQPS));
         LOG.info("{} disconnected from AMQP connection {}: {}", clientId, authorization.connection.id, reason);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Twin and direct methods (minimal: enough for a client to attach, GET its twin and answer a method)
+
+    /**
+     * A twin request: operation in the message annotations, answered on the client's twin receiver link with the
+     * request's correlation-id and a status annotation. GET returns the twin document; PATCH of reported properties,
+     * PUT and DELETE (desired-property subscription on and off) are acknowledged without changing anything here.
+     */
+    private void onTwinRequest(Authorization authorization, ProtonDelivery delivery, Message request) {
+        delivery.disposition(Accepted.getInstance(), true);
+        if (authorization.ended) {
+            return;
+        }
+        this.hub.counters().increment(Counter.AMQP_TWIN_REQUESTS, authorization.clientId());
+        Object operation = request.getMessageAnnotations() == null ? null
+                : request.getMessageAnnotations().getValue().get(IotHubAmqp.TWIN_OPERATION);
+        Message answer = Proton.message();
+        Properties properties = new Properties();
+        properties.setCorrelationId(request.getProperties() == null ? null : request.getProperties()
+                .getCorrelationId());
+        answer.setProperties(properties);
+        int status;
+        if (IotHubAmqp.TWIN_GET.equals(operation)) {
+            status = IotHubAmqp.STATUS_OK;
+            answer.setBody(new Data(new Binary(this.twinJson.apply(authorization.clientId())
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        } else if (IotHubAmqp.TWIN_PATCH.equals(operation)) {
+            status = IotHubAmqp.STATUS_NO_CONTENT;
+        } else if (IotHubAmqp.TWIN_PUT.equals(operation) || IotHubAmqp.TWIN_DELETE.equals(operation)) {
+            status = IotHubAmqp.STATUS_OK;
+        } else {
+            status = IotHubAmqp.STATUS_BAD_REQUEST;
+            LOG.info("Twin request of {} with an unknown operation {} answered 400", authorization.clientId(),
+                    printable(String.valueOf(operation)));
+        }
+        Map<Symbol, Object> annotations = new HashMap<>();
+        annotations.put(IotHubAmqp.TWIN_STATUS, Integer.valueOf(status));
+        answer.setMessageAnnotations(new MessageAnnotations(annotations));
+        ProtonSender responses = authorization.twinResponses;
+        if (responses == null || !responses.isOpen()) {
+            LOG.info("{} sent a twin request without a twin receiver link; the answer is dropped",
+                    authorization.clientId());
+            return;
+        }
+        responses.send(answer);
+    }
+
+    /**
+     * Sends a direct method request over the identity's methods link (correlation-id a UUID, the name in
+     * {@code IoThub-methodname}) and completes the result with its answer, or with a {@link TimeoutException}.
+     *
+     * @return false when the identity has no open methods link over AMQP (the caller tries MQTT)
+     */
+    boolean invokeMethod(String clientId, String methodName, String payload, Duration timeout,
+            CompletableFuture<MethodResponse> result) {
+        Authorization authorization = this.authorized.get(clientId);
+        if (authorization == null || authorization.ended || authorization.methodRequests == null
+                || !authorization.methodRequests.isOpen()) {
+            return false;
+        }
+        UUID correlationId = UUID.randomUUID();
+        long timer = this.hub.vertx().setTimer(Math.max(1, timeout.toMillis()), t -> {
+            PendingMethod expired = this.pendingMethods.remove(correlationId.toString());
+            if (expired != null) {
+                expired.result().completeExceptionally(new TimeoutException("no response to the method within "
+                        + timeout));
+            }
+        });
+        this.pendingMethods.put(correlationId.toString(), new PendingMethod(clientId, result, timer));
+        Message request = Proton.message();
+        Properties properties = new Properties();
+        properties.setMessageId(correlationId);
+        properties.setCorrelationId(correlationId);
+        request.setProperties(properties);
+        request.setApplicationProperties(new ApplicationProperties(Map.of(IotHubAmqp.METHOD_NAME, methodName)));
+        request.setBody(new Data(new Binary((payload == null ? "" : payload)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        this.hub.counters().increment(Counter.AMQP_METHOD_REQUESTS, clientId);
+        authorization.methodRequests.send(request);
+        return true;
+    }
+
+    private void onMethodResponse(Authorization authorization, ProtonDelivery delivery, Message response) {
+        delivery.disposition(Accepted.getInstance(), true);
+        Object correlationId = response.getProperties() == null ? null : response.getProperties().getCorrelationId();
+        PendingMethod pending = correlationId == null ? null : this.pendingMethods.get(correlationId.toString());
+        if (pending == null || !pending.clientId().equals(authorization.clientId())) {
+            LOG.info("{} answered a method request that is not pending (late or unknown); ignored",
+                    authorization.clientId());
+            return;
+        }
+        this.pendingMethods.remove(correlationId.toString());
+        this.hub.vertx().cancelTimer(pending.timer());
+        Object status = response.getApplicationProperties() == null ? null
+                : response.getApplicationProperties().getValue().get(IotHubAmqp.METHOD_STATUS);
+        this.hub.counters().increment(Counter.AMQP_METHOD_RESPONSES, authorization.clientId());
+        if (!(status instanceof Integer code)) {
+            pending.result().completeExceptionally(new IllegalStateException("the method response has no int "
+                    + IotHubAmqp.METHOD_STATUS));
+            return;
+        }
+        pending.result().complete(new MethodResponse(code, new String(bodyOf(response),
+                java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** Text from outside for a log line: control characters replaced, at most 200 characters. */
+    static String printable(String text) {
+        if (text == null) {
+            return "null";
+        }
+        String bounded = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+        return bounded.replaceAll("[\\p{Cntrl}\\p{Zl}\\p{Zp}]", "?");
     }
 
     // ---------------------------------------------------------------------------------------------------------------

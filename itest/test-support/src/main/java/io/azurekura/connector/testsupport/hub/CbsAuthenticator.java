@@ -1,21 +1,21 @@
 package io.azurekura.connector.testsupport.hub;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Supplier;
 
 import io.azurekura.connector.testsupport.sas.SasVerifier;
 
 /**
- * Checks a CBS put-token request the way IoT Hub does (docs/azure-sdk.md "AMQP renewal on the open connection"):
- * application properties
- * {@code operation=put-token}, {@code type=servicebus.windows.net:sastoken}, {@code name={host}/devices/{deviceId}};
- * body a SAS token for that device, or for one of its modules (the SDK sends the device's name for modules too, so
- * the token's {@code sr} says which), signed with the registered key, not expired.
+ * Checks a CBS put-token request the way IoT Hub does (docs/iot-hub-amqp.md "CBS"): application properties
+ * {@code operation=put-token}, {@code type=servicebus.windows.net:sastoken}, {@code name} = the audience the client
+ * holds, and a body with a SAS token for it, signed with the registered key, not expired.
+ * <p>
+ * The name may be a device's ({@code {host}/devices/{d}}) or a module's ({@code .../modules/{m}}), raw or
+ * URL-encoded in any case. A device's name with a token for one of its modules is accepted (the Java SDK sends that
+ * for modules); any other disagreement between the name and the token's audience is refused. Every credential
+ * problem is a 401 with a {@link ConnectRefusal}; only a request that is not a put-token at all is a 400.
  */
 final class CbsAuthenticator {
 
@@ -50,44 +50,46 @@ final class CbsAuthenticator {
         this.acceptedHosts = acceptedHosts;
     }
 
+    /** Descriptions name identities only once they are known to exist; nothing from the request is echoed. */
     Outcome authenticate(String operation, String type, String name, String token, long nowEpochSeconds) {
         if (!IotHubAmqp.PUT_TOKEN.equals(operation)) {
-            return Outcome.badRequest("unsupported CBS operation '" + operation + "'", null);
+            return Outcome.badRequest("unsupported CBS operation", null);
         }
         if (!IotHubAmqp.SAS_TOKEN_TYPE.equals(type)) {
-            return Outcome.badRequest("unsupported token type '" + type + "'", null);
+            return Outcome.badRequest("unsupported token type", null);
         }
-        String[] hostAndDevice = IotHubAmqp.parseCbsName(name);
-        if (hostAndDevice == null) {
-            return Outcome.badRequest("the name must be {host}/devices/{deviceId}", null);
+        IotHubAmqp.Audience named = IotHubAmqp.parseAudience(name);
+        if (named == null) {
+            return Outcome.unauthorized(ConnectRefusal.BAD_CBS_NAME,
+                    "the name must be {host}/devices/{deviceId}[/modules/{moduleId}], raw or URL-encoded", null);
         }
-        String nameHost = acceptedHost(hostAndDevice[0]);
-        String deviceId = hostAndDevice[1];
-        if (nameHost == null) {
-            return Outcome.unauthorized(ConnectRefusal.WRONG_AUDIENCE, "unknown hub host " + hostAndDevice[0],
-                    deviceId);
+        if (acceptedHost(named.host()) == null) {
+            return Outcome.unauthorized(ConnectRefusal.WRONG_AUDIENCE, "the name is for another hub", null);
         }
         if (token == null || token.isEmpty()) {
-            return Outcome.unauthorized(ConnectRefusal.MISSING_TOKEN, "no token in the body", deviceId);
+            return Outcome.unauthorized(ConnectRefusal.MISSING_TOKEN, "no token in the body", null);
         }
         SasVerifier.Parsed parsed = SasVerifier.parse(token);
         if (parsed == null) {
-            return Outcome.unauthorized(ConnectRefusal.MALFORMED_TOKEN, "malformed SAS token", deviceId);
+            return Outcome.unauthorized(ConnectRefusal.MALFORMED_TOKEN, "malformed SAS token", null);
         }
-        String moduleId;
-        try {
-            moduleId = moduleNamedBy(parsed.resource, deviceId);
-        } catch (IllegalArgumentException e) {
+        IotHubAmqp.Audience audience = IotHubAmqp.parseAudience(parsed.resource);
+        if (audience == null || acceptedHost(audience.host()) == null) {
             return Outcome.unauthorized(ConnectRefusal.WRONG_AUDIENCE,
-                    "the token's audience is neither the device nor one of its modules", deviceId);
+                    "the token's audience is no device or module of this hub", null);
         }
-        String clientId = DeviceRegistry.clientId(deviceId, moduleId);
-        DeviceRegistry.Identity identity = this.registry.find(clientId);
+        if (!nameCovers(named, audience)) {
+            return Outcome.unauthorized(ConnectRefusal.WRONG_AUDIENCE,
+                    "the token's audience is not the identity the name names", null);
+        }
+        DeviceRegistry.Identity identity = this.registry.findIgnoringCase(audience.clientId());
         if (identity == null) {
-            return Outcome.unauthorized(ConnectRefusal.UNKNOWN_IDENTITY, "no such identity " + clientId, clientId);
+            return Outcome.unauthorized(ConnectRefusal.UNKNOWN_IDENTITY, "the token's audience is no registered "
+                    + "device or module", null);
         }
+        String clientId = identity.clientId();
         SasVerifier.Verdict verdict = SasVerifier.Verdict.WRONG_AUDIENCE;
-        for (String host : hostsToTry(nameHost)) {
+        for (String host : hostsToTry(audience.host())) {
             verdict = SasVerifier.verify(token, IotHubMqttTopics.audience(host, identity.deviceId(),
                     identity.moduleId()), identity.base64Key(), nowEpochSeconds);
             if (verdict != SasVerifier.Verdict.WRONG_AUDIENCE) {
@@ -112,30 +114,12 @@ final class CbsAuthenticator {
         }
     }
 
-    /**
-     * The module a token for the named device is about: null for the device itself.
-     *
-     * @throws IllegalArgumentException when the audience names another device (or nothing IoT Hub knows)
-     */
-    private static String moduleNamedBy(String resource, String deviceId) {
-        String decoded = resource;
-        for (int i = 0; i < 3 && decoded.contains("%"); i++) {
-            decoded = URLDecoder.decode(decoded.replace("+", "%2B"), StandardCharsets.UTF_8);
+    /** The name is the identity's own, or its device's when the identity is a module (the Java SDK's way). */
+    private static boolean nameCovers(IotHubAmqp.Audience named, IotHubAmqp.Audience audience) {
+        if (!named.deviceId().equalsIgnoreCase(audience.deviceId())) {
+            return false;
         }
-        String device = "/devices/" + deviceId;
-        int at = decoded.toLowerCase(Locale.ROOT).indexOf(device.toLowerCase(Locale.ROOT));
-        if (at <= 0) {
-            throw new IllegalArgumentException("not this device");
-        }
-        String rest = decoded.substring(at + device.length());
-        if (rest.isEmpty()) {
-            return null;
-        }
-        if (rest.startsWith("/modules/") && rest.length() > "/modules/".length()
-                && rest.indexOf('/', "/modules/".length()) < 0) {
-            return rest.substring("/modules/".length());
-        }
-        throw new IllegalArgumentException("not this device");
+        return named.moduleId() == null || named.moduleId().equalsIgnoreCase(audience.moduleId());
     }
 
     private String acceptedHost(String host) {
@@ -147,12 +131,12 @@ final class CbsAuthenticator {
         return null;
     }
 
-    /** The name's host first; the other accepted names are aliases of the same emulated hub. */
-    private List<String> hostsToTry(String nameHost) {
+    /** The audience's host first; the other accepted names are aliases of the same emulated hub. */
+    private List<String> hostsToTry(String audienceHost) {
         List<String> hosts = new ArrayList<>();
-        hosts.add(nameHost);
+        hosts.add(acceptedHost(audienceHost));
         for (String host : this.acceptedHosts.get()) {
-            if (!host.equalsIgnoreCase(nameHost)) {
+            if (!host.equalsIgnoreCase(audienceHost)) {
                 hosts.add(host);
             }
         }

@@ -22,7 +22,16 @@ public enum ConnectRefusal {
     /** The token was not signed with the registered key. */
     BAD_SIGNATURE(5, true),
     /** The token's {@code se} has passed. */
-    EXPIRED_TOKEN(5, true);
+    EXPIRED_TOKEN(5, true),
+    /**
+     * AMQP: the CBS put-token {@code name} is none of {@code {host}/devices/{d}[/modules/{m}]}, raw or URL-encoded,
+     * or names another identity than the token's audience (IoT Hub answers 401).
+     */
+    BAD_CBS_NAME(5, true),
+    /** AMQP: SASL with a mechanism other than ANONYMOUS (SAS tokens go over CBS; X.509 is not emulated). */
+    UNSUPPORTED_SASL_MECHANISM(5, true),
+    /** AMQP: a device link for an identity that no accepted put-token authorized on this connection. */
+    UNAUTHORIZED_LINK(5, true);
 
     private final int returnCode;
     private final boolean authFailure;

@@ -40,6 +40,27 @@ final class DeviceRegistry {
         return clientId == null ? null : this.identities.get(clientId);
     }
 
+    /**
+     * The identity whose client id equals this one ignoring case, when exactly one does: an audience compares
+     * case-insensitively, so a token whose {@code sr} was lower-cased still names its (case-sensitive) identity.
+     */
+    Identity findIgnoringCase(String clientId) {
+        Identity exact = find(clientId);
+        if (exact != null || clientId == null) {
+            return exact;
+        }
+        Identity match = null;
+        for (Identity candidate : this.identities.values()) {
+            if (candidate.clientId().equalsIgnoreCase(clientId)) {
+                if (match != null) {
+                    return null;
+                }
+                match = candidate;
+            }
+        }
+        return match;
+    }
+
     private static void requireId(String id, String what) {
         // IoT Hub ids: up to 128 characters, no '/' (the client id separates device and module with it)
         if (id == null || id.isEmpty() || id.length() > 128 || id.contains("/")) {

@@ -47,6 +47,12 @@ public final class HubCounters {
         SUBSCRIPTIONS,
         /** AMQP connections opened (one TCP connection carries any number of multiplexed identities). */
         AMQP_CONNECTIONS,
+        /** Of {@link #AMQP_CONNECTIONS}, those that skipped SASL (plain AMQP header; the token came over CBS). */
+        AMQP_CONNECTIONS_WITHOUT_SASL,
+        /** Direct method requests sent over AMQP, and the responses received for them. */
+        AMQP_METHOD_REQUESTS, AMQP_METHOD_RESPONSES,
+        /** Twin requests received over AMQP (GET, PATCH, PUT, DELETE), each answered. */
+        AMQP_TWIN_REQUESTS,
         /** CBS put-token requests, answered 200 or not (per client id: the identity the token's audience names). */
         PUT_TOKENS,
         /** Accepted put-tokens for an identity already authorized on the same AMQP connection: in-place renewals. */

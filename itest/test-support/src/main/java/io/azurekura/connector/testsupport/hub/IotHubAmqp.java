@@ -5,9 +5,11 @@ import java.util.regex.Pattern;
 
 import org.apache.qpid.proton.amqp.Symbol;
 
+import io.azurekura.connector.testsupport.sas.SasVerifier;
+
 /**
- * IoT Hub's AMQP 1.0 names and codes, in one place (docs/azure-sdk.md "AMQP renewal on the open connection": the SDK's
- * AmqpsIotHubConnection, AmqpsCbsSenderLinkHandler / AmqpsCbsReceiverLinkHandler and the telemetry link handlers).
+ * IoT Hub's AMQP 1.0 names and codes, in one place (docs/iot-hub-amqp.md: the SDK's AmqpsIotHubConnection, its CBS,
+ * telemetry, twin and methods link handlers, and what IoT Hub accepts from other official clients).
  */
 final class IotHubAmqp {
 
@@ -20,12 +22,16 @@ final class IotHubAmqp {
     static final String PUT_TOKEN = "put-token";
     static final String TYPE = "type";
     static final String SAS_TOKEN_TYPE = "servicebus.windows.net:sastoken";
-    /** {@code {host}/devices/{deviceId}}, for modules too (the token's {@code sr} names the module). */
+    /**
+     * The token's audience as the client holds it: {@code {host}/devices/{d}} (the Java SDK sends this for modules
+     * too), {@code {host}/devices/{d}/modules/{m}}, either one URL-encoded (clients that sign their own tokens).
+     */
     static final String NAME = "name";
     /** The SDK reads it with {@code instanceof Integer}: it must be an AMQP int, nothing wider. */
     static final String STATUS_CODE = "status-code";
     static final String STATUS_DESCRIPTION = "status-description";
     static final int STATUS_OK = 200;
+    static final int STATUS_NO_CONTENT = 204;
     static final int STATUS_BAD_REQUEST = 400;
     static final int STATUS_UNAUTHORIZED = 401;
 
@@ -47,16 +53,48 @@ final class IotHubAmqp {
      */
     static final Symbol CONNECTION_FORCED = Symbol.valueOf("amqp:connection:forced");
 
-    /** Telemetry a device or module sends: the target of its sender link. */
-    private static final Pattern TELEMETRY = Pattern.compile("/devices/([^/]+)(?:/modules/([^/]+))?/messages/events");
+    /** SASL mechanism the SDK offers for SAS authentication; clients may also skip SASL altogether. */
+    static final String SASL_ANONYMOUS = "ANONYMOUS";
+
     /**
-     * Cloud-to-device messages a device receives: the source of its receiver link. The SDK opens the same link for
-     * modules, which IoT Hub accepts although it never sends modules anything on it.
+     * Direct methods: the hub's request carries the method name in this application property and a UUID
+     * correlation-id; the device answers on its sender link with the same correlation-id and the status here (int).
      */
-    private static final Pattern CLOUD_TO_DEVICE = Pattern.compile(
-            "/devices/([^/]+)(?:/modules/([^/]+))?/messages/devicebound");
-    /** {@code {host}/devices/{deviceId}}: the CBS {@code name} property. */
-    private static final Pattern CBS_NAME = Pattern.compile("([^/]+)/devices/([^/]+)");
+    static final String METHOD_NAME = "IoThub-methodname";
+    static final String METHOD_STATUS = "IoThub-status";
+    /** Twin requests and responses: message annotations (the operation, the response status and version). */
+    static final Symbol TWIN_OPERATION = Symbol.valueOf("operation");
+    static final Symbol TWIN_RESOURCE = Symbol.valueOf("resource");
+    static final Symbol TWIN_STATUS = Symbol.valueOf("status");
+    static final Symbol TWIN_VERSION = Symbol.valueOf("version");
+    static final String TWIN_GET = "GET";
+    static final String TWIN_PATCH = "PATCH";
+    static final String TWIN_PUT = "PUT";
+    static final String TWIN_DELETE = "DELETE";
+
+    /** What a device link address is for; {@code /devices/{d}[/modules/{m}]/...}. */
+    enum LinkKind {
+        /** Target of the client's sender: telemetry. */
+        TELEMETRY("/messages/events"),
+        /** Source of the client's receiver: cloud-to-device messages (modules open it too, never sent anything). */
+        CLOUD_TO_DEVICE("/messages/devicebound"),
+        /** Both directions: twin requests (client sender) and responses (client receiver). */
+        TWIN("/twin"),
+        /** Both directions: method requests (client receiver) and responses (client sender). */
+        METHODS("/methods/devicebound");
+
+        final String suffix;
+        final Pattern pattern;
+
+        LinkKind(String suffix) {
+            this.suffix = suffix;
+            this.pattern = Pattern.compile("/devices/([^/]+)(?:/modules/([^/]+))?" + Pattern.quote(suffix));
+        }
+    }
+
+    /** The audience named by a CBS {@code name}, after percent-decoding once. */
+    /** Longest CBS name looked at: host (255) plus two 128-character ids, fully percent-encoded, and the rest. */
+    static final int MAX_NAME_LENGTH = 2048;
 
     /** Message annotations and application properties the SDK adds, mapped to the MQTT system property keys. */
     static final String CREATION_TIME = "iothub-creation-time-utc";
@@ -66,31 +104,88 @@ final class IotHubAmqp {
     private IotHubAmqp() {
     }
 
-    /** The device (and module) a link address names, or null when it is none of IoT Hub's device addresses. */
-    record LinkAddress(String deviceId, String moduleId, boolean telemetry) {
+    /** The device (and module) a link address names, and what the link is for. */
+    record LinkAddress(String deviceId, String moduleId, LinkKind kind) {
 
         String clientId() {
             return DeviceRegistry.clientId(this.deviceId, this.moduleId);
         }
+
+        /** The same address with its ids percent-decoded once (clients that encode ids in addresses), or null. */
+        LinkAddress decoded() {
+            String device = SasVerifier.decodeOnce(this.deviceId);
+            String module = this.moduleId == null ? null
+                    : SasVerifier.decodeOnce(this.moduleId);
+            return device == null || this.moduleId != null && module == null ? null
+                    : new LinkAddress(device, module, this.kind);
+        }
+    }
+
+    /** @return the device address, or null when the address is none of IoT Hub's device link addresses */
+    static LinkAddress linkAddress(String address) {
+        if (address == null || address.length() > MAX_NAME_LENGTH) {
+            return null;
+        }
+        for (LinkKind kind : LinkKind.values()) {
+            Matcher m = kind.pattern.matcher(address);
+            if (m.matches()) {
+                return new LinkAddress(m.group(1), m.group(2), kind);
+            }
+        }
+        return null;
     }
 
     static LinkAddress telemetryAddress(String address) {
-        Matcher m = address == null ? null : TELEMETRY.matcher(address);
-        return m != null && m.matches() ? new LinkAddress(m.group(1), m.group(2), true) : null;
+        LinkAddress parsed = linkAddress(address);
+        return parsed != null && parsed.kind() == LinkKind.TELEMETRY ? parsed : null;
     }
 
     static LinkAddress cloudToDeviceAddress(String address) {
-        Matcher m = address == null ? null : CLOUD_TO_DEVICE.matcher(address);
-        return m != null && m.matches() ? new LinkAddress(m.group(1), m.group(2), false) : null;
+        LinkAddress parsed = linkAddress(address);
+        return parsed != null && parsed.kind() == LinkKind.CLOUD_TO_DEVICE ? parsed : null;
+    }
+
+    /** A device's or module's link address of the kind, ids as they are. */
+    static String address(String deviceId, String moduleId, LinkKind kind) {
+        return "/" + IotHubMqttTopics.identityRoot(deviceId, moduleId) + kind.suffix;
     }
 
     static String telemetryAddress(String deviceId, String moduleId) {
         return "/" + IotHubMqttTopics.identityRoot(deviceId, moduleId) + "/messages/events";
     }
 
-    /** @return {host, deviceId}, or null when the name is not {@code {host}/devices/{deviceId}} */
-    static String[] parseCbsName(String name) {
-        Matcher m = name == null ? null : CBS_NAME.matcher(name);
-        return m != null && m.matches() ? new String[] { m.group(1), m.group(2) } : null;
+    /** The identity a CBS name or a token audience names: a device ({@code moduleId} null) or a module. */
+    record Audience(String host, String deviceId, String moduleId) {
+
+        String clientId() {
+            return DeviceRegistry.clientId(this.deviceId, this.moduleId);
+        }
+    }
+
+    /**
+     * Parses a CBS name or a token's {@code sr}, raw or URL-encoded (escapes in either case): percent-decoded once,
+     * as IoT Hub does, then {@code {host}/devices/{d}[/modules/{m}]}. The fixed segments compare case-insensitively.
+     *
+     * @return the audience, or null when it is none of these forms (or too long, or a broken escape)
+     */
+    static Audience parseAudience(String name) {
+        if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            return null;
+        }
+        String decoded = SasVerifier.decodeOnce(name);
+        if (decoded == null) {
+            return null;
+        }
+        String[] segments = decoded.split("/", -1);
+        if ((segments.length == 3 || segments.length == 5) && segments[1].equalsIgnoreCase("devices")
+                && (segments.length == 3 || segments[3].equalsIgnoreCase("modules"))) {
+            for (String segment : segments) {
+                if (segment.isEmpty()) {
+                    return null;
+                }
+            }
+            return new Audience(segments[0], segments[2], segments.length == 5 ? segments[4] : null);
+        }
+        return null;
     }
 }

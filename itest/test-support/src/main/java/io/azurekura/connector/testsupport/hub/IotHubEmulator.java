@@ -148,7 +148,8 @@ public final class IotHubEmulator implements AutoCloseable {
                             k -> new ConcurrentLinkedDeque<>()));
             ProtonServerOptions amqpOptions = new ProtonServerOptions().setHost(BIND_ADDRESS).setSsl(true)
                     .setKeyCertOptions(keyStore(builder.pki));
-            this.amqp = new AmqpHubEndpoint(state, amqpOptions);
+            this.amqp = new AmqpHubEndpoint(state, amqpOptions,
+                    clientId -> this.twins.computeIfAbsent(clientId, k -> new TwinDocument()).toJson());
         }
     }
 
@@ -646,6 +647,9 @@ public final class IotHubEmulator implements AutoCloseable {
             Duration timeout) {
         CompletableFuture<MethodResponse> result = new CompletableFuture<>();
         this.context.runOnContext(v -> {
+            if (this.amqp != null && this.amqp.invokeMethod(clientId, methodName, payload, timeout, result)) {
+                return;
+            }
             String requestId = Long.toHexString(this.nextRequestId.incrementAndGet());
             String topic = IotHubMqttTopics.methodRequestTopic(methodName, requestId);
             HubConnection connection = this.live.get(clientId);

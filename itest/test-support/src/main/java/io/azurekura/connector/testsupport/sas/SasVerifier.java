@@ -62,7 +62,7 @@ public final class SasVerifier {
     }
 
     /**
-     * @param expectedResource the plain resource, e.g. {@code localhost/devices/dev1}
+     * @param expectedResource the plain resource, ids unencoded, e.g. {@code localhost/devices/dev#1}
      * @param base64Key the key the token must be signed with
      * @param nowEpochSeconds the emulator's clock
      */
@@ -71,7 +71,11 @@ public final class SasVerifier {
         if (parsed == null) {
             return Verdict.MALFORMED;
         }
-        if (!canonical(parsed.resource).equals(canonical(expectedResource))) {
+        String audience = canonical(parsed.resource);
+        if (audience == null) {
+            return Verdict.MALFORMED;
+        }
+        if (!audience.equals(expectedResource.toLowerCase(Locale.ROOT))) {
             return Verdict.WRONG_AUDIENCE;
         }
         String expected = SasSigner.hmacBase64(base64Key, parsed.resource + "\n" + parsed.expiryEpochSeconds);
@@ -91,16 +95,26 @@ public final class SasVerifier {
         return Verdict.OK;
     }
 
-    /** URL-decoded (until stable) and lower-cased: every spelling IoT Hub accepts compares equal. */
+    /**
+     * The audience {@code sr} names, lower-cased: {@code sr} percent-decoded exactly once, as IoT Hub does, so the
+     * Java SDK's form ({@code host/devices/dev%231}) and the fully encoded one ({@code host%2Fdevices%2Fdev%25231})
+     * both name {@code dev#1}. Decoding again would turn an id such as {@code a%41} into another id. {@code +} stays
+     * a plus (it is legal in ids). Null when {@code sr} holds a broken escape.
+     */
     public static String canonical(String resource) {
-        String current = resource;
-        for (int i = 0; i < 3 && current.contains("%"); i++) {
-            String decoded = URLDecoder.decode(current.replace("+", "%2B"), StandardCharsets.UTF_8);
-            if (decoded.equals(current)) {
-                break;
-            }
-            current = decoded;
+        String decoded = decodeOnce(resource);
+        return decoded == null ? null : decoded.toLowerCase(Locale.ROOT);
+    }
+
+    /** Percent-decoding, {@code +} kept; null on a broken escape or bytes that are not UTF-8 text. */
+    public static String decodeOnce(String text) {
+        if (text.indexOf('%') < 0) {
+            return text;
         }
-        return current.toLowerCase(Locale.ROOT);
+        try {
+            return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.azurekura.connector.testsupport.sas.IotHubIdRule;
 import io.azurekura.connector.testsupport.sas.SasSigner;
 
 /**
@@ -39,15 +40,15 @@ final class IdentityRegistry {
 
     void addDevice(String hubHost, String deviceId, String base64Key) {
         requireText(hubHost, "hub host");
-        requireText(deviceId, "device ID");
+        IotHubIdRule.require(deviceId, "device ID");
         addHubIdentity(lower(hubHost) + "/" + StsProtocol.DEVICES_SEGMENT + "/" + deviceId,
                 checkedKey(base64Key, "device " + deviceId));
     }
 
     void addModule(String hubHost, String deviceId, String moduleId, String base64Key) {
         requireText(hubHost, "hub host");
-        requireText(deviceId, "device ID");
-        requireText(moduleId, "module ID");
+        IotHubIdRule.require(deviceId, "device ID");
+        IotHubIdRule.require(moduleId, "module ID");
         addHubIdentity(lower(hubHost) + "/" + StsProtocol.DEVICES_SEGMENT + "/" + deviceId + "/"
                 + StsProtocol.MODULES_SEGMENT + "/" + moduleId, checkedKey(base64Key, "module " + moduleId));
     }

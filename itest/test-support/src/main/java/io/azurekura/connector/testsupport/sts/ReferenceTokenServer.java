@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -258,7 +259,8 @@ public final class ReferenceTokenServer implements AutoCloseable {
 
     /** Requests that asked for this audience, in any spelling (compared via {@link SasVerifier#canonical}). */
     public long requestCount(String resource) {
-        AtomicLong count = this.requestsPerAudience.get(SasVerifier.canonical(resource));
+        String decoded = RequestedResource.decode(resource);
+        AtomicLong count = decoded == null ? null : this.requestsPerAudience.get(decoded.toLowerCase(Locale.ROOT));
         return count == null ? 0 : count.get();
     }
 
@@ -294,7 +296,7 @@ public final class ReferenceTokenServer implements AutoCloseable {
         String rawResource = RequestedResource.rawQueryParameter(request.query(), StsProtocol.RESOURCE_PARAMETER);
         String resource = rawResource == null ? null : RequestedResource.decode(rawResource);
         if (resource != null && !resource.isEmpty()) {
-            this.requestsPerAudience.computeIfAbsent(SasVerifier.canonical(resource), k -> new AtomicLong())
+            this.requestsPerAudience.computeIfAbsent(resource.toLowerCase(Locale.ROOT), k -> new AtomicLong())
                     .incrementAndGet();
         }
         if (!this.available) {
@@ -329,17 +331,17 @@ public final class ReferenceTokenServer implements AutoCloseable {
                 error(request, 401, "unauthorized", "missing or wrong client credentials");
                 return;
             }
-            if (resource == null || resource.isEmpty()) {
+            // Looked up first: an id such as "100%" has no fully decoded spelling, yet is a registered identity.
+            IdentityRegistry.SigningIdentity identity = findIdentity(request);
+            if (identity == null && (resource == null || resource.isEmpty())) {
                 error(request, 400, "bad_request", "the query parameter '" + StsProtocol.RESOURCE_PARAMETER
                         + "' with the token audience is missing or not decodable");
                 return;
             }
-            RequestedResource requested = RequestedResource.parse(resource);
-            if (requested == null) {
+            if (identity == null && RequestedResource.parse(resource) == null) {
                 error(request, 400, "bad_request", "'" + resource + "' is not an IoT Hub or DPS audience");
                 return;
             }
-            IdentityRegistry.SigningIdentity identity = this.identities.find(requested);
             if (identity == null) {
                 error(request, 404, "unknown_identity", "no identity is registered for '" + resource + "'");
                 return;
@@ -351,6 +353,23 @@ public final class ReferenceTokenServer implements AutoCloseable {
                 error(request, 500, "internal_error", "the token server failed");
             }
         }
+    }
+
+    /**
+     * The identity the request names. Clients encode the audience zero, one or two times over and ids may hold
+     * {@code %}, so no single number of decodings is right for every id: each spelling, least decoded first, is
+     * tried against the registered identities (decoding an id like {@code a%2541} too often names another one).
+     */
+    private IdentityRegistry.SigningIdentity findIdentity(HttpServerRequest request) {
+        String raw = RequestedResource.rawQueryParameter(request.query(), StsProtocol.RESOURCE_PARAMETER);
+        for (String spelling : RequestedResource.decodings(raw)) {
+            RequestedResource candidate = RequestedResource.parse(spelling);
+            IdentityRegistry.SigningIdentity identity = candidate == null ? null : this.identities.find(candidate);
+            if (identity != null) {
+                return identity;
+            }
+        }
+        return null;
     }
 
     private void issueToken(HttpServerRequest request, IdentityRegistry.SigningIdentity identity, Fault fault) {

@@ -2,6 +2,8 @@ package io.azurekura.connector.testsupport.sts;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The audience a client asked for, split into its parts. Clients send it plain
@@ -62,6 +64,24 @@ final class RequestedResource {
             return null;
         }
         return current;
+    }
+
+    /** The raw value and each successive decoding of it (at most three), without repeats or broken escapes. */
+    static List<String> decodings(String raw) {
+        List<String> spellings = new ArrayList<>();
+        String current = raw;
+        for (int i = 0; current != null && i < 4 && !spellings.contains(current); i++) {
+            spellings.add(current);
+            if (current.indexOf('%') < 0) {
+                break;
+            }
+            try {
+                current = URLDecoder.decode(current.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                break;
+            }
+        }
+        return spellings;
     }
 
     /** @return the parts of a decoded audience, or null when it is none of the IoT Hub or DPS forms */

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -258,5 +259,28 @@ class ReferenceTokenServerTokensTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(SasVerifier.verify(response.body(), HUB + "/devices/dev1", this.deviceKey, now()))
                 .isEqualTo(SasVerifier.Verdict.OK);
+    }
+
+    /**
+     * Ids with characters that must be percent-encoded in an audience (IoT Hub's id alphabet allows % # + ; = $ ' ?):
+     * the token the server issues verifies for that id and for no other spelling of it (a{@code %41} is not aA).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "100%", "a%41", "dev#1", "x+y;z=$'", "what?now!", "%2F", "a%zz" })
+    void tokensForIdsThatNeedEncodingVerifyForThatIdOnly(String deviceId) {
+        String key = SasSigner.newKey();
+        this.server.addDevice(HUB, deviceId, key);
+        for (SasSigner.ResourceForm form : SasSigner.ResourceForm.values()) {
+            this.server.setResourceForm(form);
+
+            HttpResponse<String> response = this.client.get(HUB + "/devices/" + SasSigner.urlEncode(deviceId));
+
+            assertThat(response.statusCode()).as("%s", form).isEqualTo(200);
+            assertThat(SasVerifier.verify(response.body(), HUB + "/devices/" + deviceId, key, now())).as("%s", form)
+                    .isEqualTo(SasVerifier.Verdict.OK);
+            assertThat(SasVerifier.verify(response.body(), HUB + "/devices/" + deviceId.replace("%41", "A"), key,
+                    now())).as("%s", form).isEqualTo(deviceId.contains("%41") ? SasVerifier.Verdict.WRONG_AUDIENCE
+                            : SasVerifier.Verdict.OK);
+        }
     }
 }
