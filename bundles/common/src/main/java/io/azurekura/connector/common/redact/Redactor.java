@@ -29,6 +29,11 @@ public final class Redactor {
      * every message while protecting nothing (such a secret is guessable anyway).
      */
     static final int MIN_SECRET_LENGTH = 4;
+    /**
+     * Text beyond what is shown plus this much is cut before the rules run: the rules then cost the same for a
+     * 10 MB body as for a short one, and a secret cannot straddle the cut into the shown part.
+     */
+    static final int LOOKAHEAD = 2048;
 
     /**
      * A whole SAS token (its fields are separated by {@code &}, so everything up to white space or a quote goes),
@@ -40,7 +45,7 @@ public final class Redactor {
             "(?i)((?:sig|sharedaccesskey|skey|key|signature|password|secret|token)(?:=|%3D))[^&\\s;\"'<>]*");
     /** Credential header values, up to the end of the line or a quote: a bearer value may contain commas. */
     private static final Pattern CREDENTIAL = Pattern.compile(
-            "(?i)((?:authorization|proxy-authorization|[a-z0-9-]*api[-_]?key|ocp-apim-subscription-key)"
+            "(?i)((?:authorization|proxy-authorization|[a-z0-9-]{0,40}api[-_]?key|ocp-apim-subscription-key)"
                     + "\\s*[:=]\\s*|\\bbearer\\s+|\\bbasic\\s+)(?!SharedAccessSignature\\b)(?!" + "<redacted>" + ")[^\\s\"'<>]+");
 
     private final List<String> secrets;
@@ -93,7 +98,15 @@ public final class Redactor {
 
     /** {@link #excerpt(String)} after replacing the configured secrets. */
     public String safe(String remoteText) {
-        return remoteText == null ? "" : escape(mask(remoteText), MAX_ECHO);
+        return safe(remoteText, MAX_ECHO);
+    }
+
+    /** {@link #safe(String)} with another bound. */
+    public String safe(String remoteText, int maxChars) {
+        if (remoteText == null) {
+            return "";
+        }
+        return bounded(mask(head(remoteText, maxChars)), maxChars, remoteText.length());
     }
 
     /** Replaces the known secret shapes: signatures, whole SAS tokens, keys, bearer and API-key values. */
@@ -111,10 +124,26 @@ public final class Redactor {
      * error text) before it is echoed in a message: one line, at most {@link #MAX_ECHO} characters of it.
      */
     public static String excerpt(String remoteText) {
+        return excerpt(remoteText, MAX_ECHO);
+    }
+
+    /** {@link #excerpt(String)} with another bound. */
+    public static String excerpt(String remoteText, int maxChars) {
         if (remoteText == null) {
             return "";
         }
-        return escape(redact(remoteText), MAX_ECHO);
+        return bounded(redact(head(remoteText, maxChars)), maxChars, remoteText.length());
+    }
+
+    private static String head(String text, int maxChars) {
+        long keep = (long) Math.max(0, maxChars) + LOOKAHEAD;
+        return text.length() > keep ? text.substring(0, (int) keep) : text;
+    }
+
+    /** {@code cut}: the text was shortened before redaction, so the note gives the original length. */
+    private static String bounded(String redacted, int maxChars, int originalLength) {
+        boolean cut = originalLength > (long) Math.max(0, maxChars) + LOOKAHEAD;
+        return escape(redacted, maxChars, cut ? originalLength : redacted.length());
     }
 
     /**
@@ -123,9 +152,10 @@ public final class Redactor {
      * after {@code maxChars} characters with a note of how much was left out. Does not redact.
      */
     public static String escape(String text, int maxChars) {
-        if (text == null) {
-            return "";
-        }
+        return text == null ? "" : escape(text, maxChars, text.length());
+    }
+
+    private static String escape(String text, int maxChars, int totalLength) {
         int limit = Math.min(text.length(), Math.max(0, maxChars));
         StringBuilder out = new StringBuilder(limit + 16);
         for (int i = 0; i < limit; i++) {
@@ -155,8 +185,8 @@ public final class Redactor {
                 break;
             }
         }
-        if (text.length() > limit) {
-            out.append("...(").append(text.length() - limit).append(" more chars)");
+        if (totalLength > limit) {
+            out.append("...(").append(totalLength).append(" chars in all)");
         }
         return out.toString();
     }

@@ -305,7 +305,7 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
     private void onFailure(ScopeEntry entry, TokenFetchException error) {
         long wallNow = this.clock.wallMillis();
         List<TokenEvent> events = new ArrayList<>(2);
-        String message = Redactor.escape(Redactor.redact(error.getMessage()), MAX_ERROR_CHARS);
+        String message = Redactor.excerpt(error.getMessage(), MAX_ERROR_CHARS);
         boolean firstFailure;
         synchronized (entry) {
             entry.fetchInFlight = false;
@@ -372,8 +372,9 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
             try {
                 listener.onTokenEvent(event);
             } catch (Throwable e) { // NOPMD: a listener's failure, of any kind, must not stop renewals
-                LOG.warn("Token listener {} failed on {}: {}", listener.getClass().getName(), event.type(),
-                        Redactor.excerpt(e.toString()));
+                // The type only: a listener's message is foreign text that may carry anything.
+                LOG.warn("Token listener {} failed on {} with {}", listener.getClass().getName(), event.type(),
+                        e.getClass().getName());
             }
         }
     }
