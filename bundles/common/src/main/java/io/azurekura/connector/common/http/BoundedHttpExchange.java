@@ -98,6 +98,7 @@ public final class BoundedHttpExchange implements AutoCloseable {
         if (this.closed) {
             throw new HttpExchangeException(HttpExchangeException.Kind.CLOSED, "the client is closed");
         }
+        checkHeaders(request);
         byte[] body = requestBody(request);
         long deadline = System.nanoTime() + overall.toNanos();
         Exchange exchange = new Exchange(request, body, maxBodyBytes, deadline);
@@ -168,6 +169,19 @@ public final class BoundedHttpExchange implements AutoCloseable {
             return until.isNegative() ? Duration.ZERO : until;
         } catch (DateTimeParseException | ArithmeticException e) {
             return null;
+        }
+    }
+
+    /** Before any connection: a header we would not send as it is fails the request, without quoting its value. */
+    private static void checkHeaders(HttpRequest request) throws HttpExchangeException {
+        for (Map.Entry<String, List<String>> header : request.headers().map().entrySet()) {
+            for (String value : header.getValue()) {
+                if (!HttpSyntax.isToken(header.getKey()) || !HttpSyntax.isFieldValue(value)) {
+                    // Never quote the value: it may be a credential.
+                    throw new HttpExchangeException(HttpExchangeException.Kind.INVALID_REQUEST,
+                            "request header " + Redactor.escape(header.getKey(), 64) + " is not valid HTTP");
+                }
+            }
         }
     }
 
@@ -336,6 +350,8 @@ public final class BoundedHttpExchange implements AutoCloseable {
                 SSLContext context = BoundedHttpExchange.this.sslContext == null ? SSLContext.getDefault()
                         : BoundedHttpExchange.this.sslContext;
                 SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
+                // one connection, one entry: closing the TLS socket closes the TCP socket under it (autoClose)
+                BoundedHttpExchange.this.openSockets.remove(plain);
                 track(ssl);
                 SSLParameters parameters = ssl.getSSLParameters();
                 // Host name verification is part of the handshake, as for HttpsURLConnection's default verifier.
@@ -353,6 +369,7 @@ public final class BoundedHttpExchange implements AutoCloseable {
             }
         }
 
+        /** Headers were checked by {@link BoundedHttpExchange#checkHeaders}. */
         private void writeRequest(Socket s, URI uri, String host, int port) throws HttpExchangeException {
             StringBuilder head = new StringBuilder(256);
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
@@ -368,11 +385,6 @@ public final class BoundedHttpExchange implements AutoCloseable {
             head.append("\r\n");
             for (Map.Entry<String, List<String>> header : this.request.headers().map().entrySet()) {
                 for (String value : header.getValue()) {
-                    if (!HttpSyntax.isToken(header.getKey()) || !HttpSyntax.isFieldValue(value)) {
-                        // Never quote the value: it may be a credential.
-                        throw new HttpExchangeException(HttpExchangeException.Kind.INVALID_REQUEST,
-                                "request header " + Redactor.escape(header.getKey(), 64) + " is not valid HTTP");
-                    }
                     head.append(header.getKey()).append(": ").append(value).append("\r\n");
                 }
             }

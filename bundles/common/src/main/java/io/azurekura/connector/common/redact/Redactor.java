@@ -43,9 +43,12 @@ public final class Redactor {
     /** Signature and key parameters, plain ({@code sig=}) and URL-encoded ({@code sig%3D}), in any case. */
     private static final Pattern SIGNED_PARAMETER = Pattern.compile(
             "(?i)((?:sig|sharedaccesskey|skey|key|signature|password|secret|token)(?:=|%3D))[^&\\s;\"'<>]*");
-    /** Credential header values, up to the end of the line or a quote: a bearer value may contain commas. */
+    /** Authorization headers: everything up to the end of the line or a quote (scheme, value, commas). */
+    private static final Pattern AUTHORIZATION = Pattern.compile(
+            "(?i)(\\b(?:proxy-)?authorization\\s*[:=]\\s*)(?!" + "<redacted>" + ")[^\\r\\n\"'<>]+");
+    /** Credential values: a bearer or basic credential, an API-key header or parameter, as one token. */
     private static final Pattern CREDENTIAL = Pattern.compile(
-            "(?i)((?:authorization|proxy-authorization|[a-z0-9-]{0,40}api[-_]?key|ocp-apim-subscription-key)"
+            "(?i)((?:[a-z0-9-]{0,40}api[-_]?key|ocp-apim-subscription-key)"
                     + "\\s*[:=]\\s*|\\bbearer\\s+|\\bbasic\\s+)(?!SharedAccessSignature\\b)(?!" + "<redacted>" + ")[^\\s\"'<>]+");
 
     private final List<String> secrets;
@@ -116,7 +119,8 @@ public final class Redactor {
         }
         String result = SAS_TOKEN.matcher(text).replaceAll("$1$2" + MASK);
         result = SIGNED_PARAMETER.matcher(result).replaceAll("$1" + MASK);
-        return CREDENTIAL.matcher(result).replaceAll("$1" + MASK);
+        result = CREDENTIAL.matcher(result).replaceAll("$1" + MASK);
+        return AUTHORIZATION.matcher(result).replaceAll("$1" + MASK);
     }
 
     /**
