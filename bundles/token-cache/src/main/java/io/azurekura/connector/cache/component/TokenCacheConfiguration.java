@@ -43,7 +43,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "fetch, however short-lived the tokens are, so a token server issuing tokens of a few seconds "
                     + "cannot turn renewal into polling. Forced renewals follow their own minimum time, retries "
                     + "after failures the retry delays.")
-    int fetch_min_interval_seconds() default 10;
+    int fetch_min_interval_seconds() default 5;
 
     @AttributeDefinition(name = "Concurrent token server requests", min = "1", max = "64",
             description = "How many token requests may be in flight at once across all identities.")

@@ -23,8 +23,11 @@ public final class RenewalPolicy {
     private final Duration invalidateMinInterval;
     private final Duration fetchMinInterval;
 
-    /** Default floor between two planned fetches of one identity, whatever the token's lifetime. */
-    public static final Duration DEFAULT_FETCH_MIN_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * Default floor between two planned fetches of one identity, whatever the token's lifetime. 5 s: far below any
+     * real token's renewal interval, and still lets 10 s test tokens renew at half their life before expiry.
+     */
+    public static final Duration DEFAULT_FETCH_MIN_INTERVAL = Duration.ofSeconds(5);
 
     public RenewalPolicy(double fraction, double jitter, Duration safetyMargin, ExponentialBackoff backoff,
             Duration invalidateMinInterval) {
