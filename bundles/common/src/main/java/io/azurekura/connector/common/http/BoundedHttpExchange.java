@@ -316,7 +316,8 @@ public final class BoundedHttpExchange implements AutoCloseable {
             try {
                 address = InetAddress.getByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
             } catch (UnknownHostException e) {
-                throw new HttpExchangeException(HttpExchangeException.Kind.UNREACHABLE, "the host name does not resolve");
+                throw new HttpExchangeException(HttpExchangeException.Kind.UNREACHABLE,
+                        "the host name does not resolve");
             } catch (SecurityException e) {
                 throw new HttpExchangeException(HttpExchangeException.Kind.UNREACHABLE, "name lookup not permitted");
             }
