@@ -31,4 +31,15 @@ public interface SasTokenCache {
     void addListener(TokenListener listener);
 
     void removeListener(TokenListener listener);
+
+    /**
+     * Configuration values the cache could not use and replaced by defaults (Kura checks values only in its web
+     * UI; REST, snapshots and cloud requests are unchecked). Empty when the configuration is fine. Quoted values
+     * are escaped and bounded.
+     *
+     * @since 1.1
+     */
+    default List<String> configurationProblems() {
+        return List.of();
+    }
 }

@@ -1,5 +1,6 @@
 package io.azurekura.connector.api.sts;
 
+import java.util.List;
 import java.util.Optional;
 
 import io.azurekura.connector.api.token.SasToken;
@@ -16,5 +17,16 @@ public interface TokenSource {
     /** A human-readable description of what is wrong with the configuration, if anything. */
     default Optional<String> configurationProblem() {
         return Optional.empty();
+    }
+
+    /**
+     * Every problem found in the configuration, for a status page: the one that makes the source unusable
+     * ({@link #configurationProblem()}) first, then values that were replaced by their defaults. Texts never quote
+     * a secret; quoted values are escaped and bounded.
+     *
+     * @since 1.1
+     */
+    default List<String> configurationProblems() {
+        return configurationProblem().map(List::of).orElse(List.of());
     }
 }

@@ -2,7 +2,7 @@ package io.azurekura.connector.common.http;
 
 /**
  * Why an HTTP exchange produced no response. Wire clients map the kind onto their own classified failure; the detail
- * is already redacted and truncated, safe for a log line.
+ * is our own text or redacted, escaped and bounded remote text; it never quotes request data, so it is safe for a log line.
  */
 public final class HttpExchangeException extends Exception {
 
@@ -20,6 +20,12 @@ public final class HttpExchangeException extends Exception {
         TLS,
         /** Refused, reset, dropped, or the name does not resolve. */
         UNREACHABLE,
+        /** The answer is not HTTP/1.1: a bad status line, header or chunk, too many or too large headers. */
+        PROTOCOL,
+        /** The request cannot be sent as it is (a header name or value that is not valid HTTP). */
+        INVALID_REQUEST,
+        /** The client was closed (deactivation, reconfiguration) before or during the exchange. */
+        CLOSED,
         /** Anything else. */
         OTHER
     }

@@ -8,13 +8,20 @@ import org.eclipse.kura.KuraException;
 import org.eclipse.kura.configuration.Password;
 import org.eclipse.kura.crypto.CryptoService;
 
+import io.azurekura.connector.common.redact.Redactor;
+
 /**
  * Reads Kura configuration properties defensively. Kura hands Password attributes to components as the encrypted
  * {@code String} (not a {@code Password}), so secrets go through {@link CryptoService#decryptAes(char[])}, with the
  * plain value as fallback for values typed in before encryption (what Kura's own MQTT transport does).
  * Bad values are collected as problems instead of thrown, so a component never fails activation on bad input.
+ * Values arrive unchecked through REST, snapshots and cloud requests (Kura validates only in its web UI), so a value
+ * quoted in a problem is escaped and bounded, and a Password value is never quoted.
  */
 public final class ConfigurationReader {
+
+    /** Longest part of a configuration value quoted in a problem. */
+    static final int MAX_QUOTED = 80;
 
     private final Map<String, ?> properties;
     private final List<String> problems = new ArrayList<>();
@@ -29,6 +36,18 @@ public final class ConfigurationReader {
 
     public void problem(String message) {
         this.problems.add(message);
+    }
+
+    /**
+     * A configuration value as it may appear in a problem text: between quotes, control characters escaped (a
+     * CR/LF must not forge a log line), cut after {@value #MAX_QUOTED} characters; a Password says only that.
+     */
+    public String quote(Object value) {
+        if (value instanceof Password || value instanceof char[]) {
+            return "(a password value)";
+        }
+        String text = value instanceof String[] ? String.join(",", (String[]) value) : String.valueOf(value);
+        return "'" + Redactor.escape(Redactor.redact(text), MAX_QUOTED) + "'";
     }
 
     public String string(String key, String defaultValue) {
@@ -52,7 +71,7 @@ public final class ConfigurationReader {
         if ("true".equalsIgnoreCase(text) || "false".equalsIgnoreCase(text)) {
             return Boolean.parseBoolean(text);
         }
-        problem(key + ": '" + text + "' is not true or false; using " + defaultValue);
+        problem(key + ": " + quote(value) + " is not true or false; using " + defaultValue);
         return defaultValue;
     }
 
@@ -69,7 +88,7 @@ public final class ConfigurationReader {
             try {
                 parsed = Long.parseLong(String.valueOf(value).trim());
             } catch (NumberFormatException e) {
-                problem(key + ": '" + value + "' is not a whole number; using " + defaultValue);
+                problem(key + ": " + quote(value) + " is not a whole number; using " + defaultValue);
                 return defaultValue;
             }
         }
@@ -92,7 +111,7 @@ public final class ConfigurationReader {
             try {
                 parsed = Double.parseDouble(String.valueOf(value).trim());
             } catch (NumberFormatException e) {
-                problem(key + ": '" + value + "' is not a number; using " + defaultValue);
+                problem(key + ": " + quote(value) + " is not a number; using " + defaultValue);
                 return defaultValue;
             }
         }
@@ -114,8 +133,8 @@ public final class ConfigurationReader {
                 return candidate;
             }
         }
-        problem(key + ": '" + text + "' is not one of " + java.util.Arrays.toString(type.getEnumConstants())
-                + "; using " + defaultValue);
+        problem(key + ": " + quote(this.properties.get(key)) + " is not one of "
+                + java.util.Arrays.toString(type.getEnumConstants()) + "; using " + defaultValue);
         return defaultValue;
     }
 

@@ -2,7 +2,6 @@ package io.azurekura.connector.dps.wire;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -11,8 +10,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.SSLContext;
@@ -27,7 +24,6 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 
 import io.azurekura.connector.api.dps.ProvisioningFailure;
-import io.azurekura.connector.common.concurrent.NamedThreadFactory;
 import io.azurekura.connector.common.http.BoundedHttpExchange;
 import io.azurekura.connector.common.http.HttpExchangeException;
 import io.azurekura.connector.common.redact.Redactor;
@@ -48,8 +44,7 @@ public final class DpsRegistrationClient implements AutoCloseable {
     private final String apiVersion;
     private final Duration requestTimeout;
     private final int maxResponseBytes;
-    private final ExecutorService executor;
-    private final HttpClient client;
+    private final BoundedHttpExchange http;
     private final AtomicLong requestsSent = new AtomicLong();
 
     public DpsRegistrationClient(GlobalEndpoint endpoint, String apiVersion, SSLContext sslContext,
@@ -58,14 +53,8 @@ public final class DpsRegistrationClient implements AutoCloseable {
         this.apiVersion = apiVersion;
         this.requestTimeout = requestTimeout;
         this.maxResponseBytes = maxResponseBytes;
-        // Our own executor so that closing this client stops the threads it used (JDK 17 HttpClient has no close).
-        this.executor = Executors.newCachedThreadPool(new NamedThreadFactory("dps-http"));
-        HttpClient.Builder builder = HttpClient.newBuilder().executor(this.executor).connectTimeout(requestTimeout)
-                .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER);
-        if (sslContext != null) {
-            builder.sslContext(sslContext);
-        }
-        this.client = builder.build();
+        // Our own connections and threads, all released by close(): Java 17's HttpClient cannot be closed.
+        this.http = new BoundedHttpExchange("dps-http", sslContext, requestTimeout);
     }
 
     /**
@@ -162,8 +151,7 @@ public final class DpsRegistrationClient implements AutoCloseable {
             throws DpsCallException, InterruptedException {
         this.requestsSent.incrementAndGet();
         try {
-            HttpResponse<byte[]> response = BoundedHttpExchange.send(this.client, request, this.maxResponseBytes,
-                    timeout);
+            HttpResponse<byte[]> response = this.http.send(request, this.maxResponseBytes, timeout);
             LOG.debug("DPS {} {} -> HTTP {}", request.method(), request.uri().getRawPath(), response.statusCode());
             return response;
         } catch (HttpExchangeException e) {
@@ -184,6 +172,11 @@ public final class DpsRegistrationClient implements AutoCloseable {
             return new DpsCallException(ProvisioningFailure.TLS, "TLS with DPS failed: " + e.detail());
         case UNREACHABLE:
             return new DpsCallException(ProvisioningFailure.NETWORK, "cannot reach DPS: " + e.detail());
+        case PROTOCOL:
+            return new DpsCallException(ProvisioningFailure.MALFORMED_RESPONSE,
+                    "DPS's answer is not HTTP/1.1: " + e.detail());
+        case CLOSED:
+            return new DpsCallException(ProvisioningFailure.NETWORK, "the DPS client was closed");
         default:
             return new DpsCallException(ProvisioningFailure.INTERNAL, "DPS request failed: " + e.detail());
         }
@@ -295,6 +288,6 @@ public final class DpsRegistrationClient implements AutoCloseable {
 
     @Override
     public void close() {
-        this.executor.shutdownNow();
+        this.http.close();
     }
 }

@@ -5,6 +5,20 @@ import java.time.Duration;
 /** Validated settings of the token server client. The secret is held as characters and never printed. */
 public final class StsSettings {
 
+    /** Why a configured bearer token or API key cannot be used; names the field, never the value. */
+    public static final String SECRET_NOT_SENDABLE = "sts.auth.secret cannot be sent as an HTTP header value: it "
+            + "contains a line break, a control character, leading or trailing white space or a non-ASCII "
+            + "character (pasted with a newline?); enter it again";
+
+    /**
+     * Whether a bearer token or API key can go into a request header as it is: checked at configuration, so a
+     * secret pasted with a trailing CR/LF is a configuration problem instead of an exception quoting the header.
+     */
+    public static boolean isSendableSecret(AuthMode mode, char[] secret) {
+        String value = mode == AuthMode.BEARER ? "Bearer " + new String(secret) : new String(secret);
+        return io.azurekura.connector.common.http.HttpSyntax.isFieldValue(value);
+    }
+
     final UrlTemplate hubTemplate;
     final UrlTemplate dpsTemplate;
     final AuthMode authMode;

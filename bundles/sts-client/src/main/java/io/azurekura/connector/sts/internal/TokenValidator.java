@@ -9,6 +9,7 @@ import io.azurekura.connector.api.token.SasToken;
 import io.azurekura.connector.api.token.SasTokenFormatException;
 import io.azurekura.connector.api.token.ScopeKind;
 import io.azurekura.connector.api.token.TokenScope;
+import io.azurekura.connector.common.redact.Redactor;
 
 /**
  * Checks a token from the server before anything uses it: a token the SDK cannot parse, for another identity, or
@@ -34,8 +35,8 @@ public final class TokenValidator {
                     + e.getMessage());
         }
         if (!scope.matchesAudience(token.resource())) {
-            throw new TokenFetchException(FetchFailure.WRONG_AUDIENCE, "the token is for '" + token.resource()
-                    + "', not for '" + scope.resourceUri() + "'");
+            throw new TokenFetchException(FetchFailure.WRONG_AUDIENCE, "the token is for '"
+                    + Redactor.excerpt(token.resource()) + "', not for '" + scope.resourceUri() + "'");
         }
         if (scope.kind() != ScopeKind.DPS_REGISTRATION && !token.isHubClientCompatible()) {
             throw new TokenFetchException(FetchFailure.MALFORMED,

@@ -45,6 +45,7 @@ public final class TokenCacheComponent implements SasTokenCache, ConfigurableCom
     private static final Logger LOG = LoggerFactory.getLogger(TokenCacheComponent.class);
     /** Longest Retry-After we obey; a hostile or broken header must not park renewals for days. */
     private static final Duration RETRY_AFTER_CAP = Duration.ofMinutes(30);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     @Reference(name = "TokenSource")
     private TokenSource tokenSource;
@@ -52,6 +53,8 @@ public final class TokenCacheComponent implements SasTokenCache, ConfigurableCom
     private ExecutorTaskScheduler scheduler;
     private ThreadPoolExecutor fetchPool;
     private RenewingTokenCache cache;
+    /** Values replaced by defaults at the last (re)configuration, for the status. */
+    private volatile List<String> configurationProblems = List.of();
 
     @Activate
     void activate(Map<String, Object> properties) {
@@ -77,6 +80,12 @@ public final class TokenCacheComponent implements SasTokenCache, ConfigurableCom
         this.cache.close();
         this.scheduler.close();
         this.fetchPool.shutdownNow();
+        try {
+            // Interrupted fetches return at once (the STS client aborts its exchange); wait so none outlives us.
+            this.fetchPool.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         LOG.info("Token cache stopped");
     }
 
@@ -97,8 +106,11 @@ public final class TokenCacheComponent implements SasTokenCache, ConfigurableCom
             max = initial;
         }
         long invalidateInterval = config.number("invalidate.min.interval.seconds", 30, 0, 86_400);
+        long fetchFloor = config.number("fetch.min.interval.seconds",
+                RenewalPolicy.DEFAULT_FETCH_MIN_INTERVAL.getSeconds(), 1, 3_600);
         int concurrency = (int) config.number("sts.max.concurrency", 4, 1, 64);
         config.problems().forEach(problem -> LOG.warn("Token cache configuration: {}", problem));
+        this.configurationProblems = List.copyOf(config.problems());
 
         this.fetchPool.setMaximumPoolSize(Math.max(concurrency, this.fetchPool.getCorePoolSize()));
         this.fetchPool.setCorePoolSize(concurrency);
@@ -107,7 +119,12 @@ public final class TokenCacheComponent implements SasTokenCache, ConfigurableCom
         return new RenewalPolicy(fraction, jitter, Duration.ofSeconds(margin),
                 new ExponentialBackoff(Duration.ofMillis(initial), Duration.ofMillis(max), RETRY_AFTER_CAP,
                         random::nextDouble),
-                Duration.ofSeconds(invalidateInterval));
+                Duration.ofSeconds(invalidateInterval), Duration.ofSeconds(fetchFloor));
+    }
+
+    @Override
+    public List<String> configurationProblems() {
+        return this.configurationProblems;
     }
 
     @Override

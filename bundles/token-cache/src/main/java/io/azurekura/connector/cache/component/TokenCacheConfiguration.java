@@ -38,6 +38,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "often than this per identity, so a flapping connection cannot flood the token server.")
     int invalidate_min_interval_seconds() default 30;
 
+    @AttributeDefinition(name = "Minimum time between two fetches (s)", min = "1", max = "3600",
+            description = "A planned renewal of one identity never starts sooner than this after its previous "
+                    + "fetch, however short-lived the tokens are, so a token server issuing tokens of a few seconds "
+                    + "cannot turn renewal into polling. Forced renewals follow their own minimum time, retries "
+                    + "after failures the retry delays.")
+    int fetch_min_interval_seconds() default 5;
+
     @AttributeDefinition(name = "Concurrent token server requests", min = "1", max = "64",
             description = "How many token requests may be in flight at once across all identities.")
     int sts_max_concurrency() default 4;

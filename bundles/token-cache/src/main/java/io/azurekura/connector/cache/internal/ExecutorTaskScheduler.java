@@ -29,5 +29,11 @@ public final class ExecutorTaskScheduler implements TaskScheduler, AutoCloseable
     @Override
     public void close() {
         this.executor.shutdownNow();
+        try {
+            // Timer tasks only hand work to the fetch pool, so the thread ends at once; wait so it is gone.
+            this.executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

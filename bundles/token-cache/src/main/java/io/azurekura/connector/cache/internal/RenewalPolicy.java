@@ -21,9 +21,25 @@ public final class RenewalPolicy {
     private final Duration safetyMargin;
     private final ExponentialBackoff backoff;
     private final Duration invalidateMinInterval;
+    private final Duration fetchMinInterval;
+
+    /**
+     * Default floor between two planned fetches of one identity, whatever the token's lifetime. 5 s: far below any
+     * real token's renewal interval, and still lets 10 s test tokens renew at half their life before expiry.
+     */
+    public static final Duration DEFAULT_FETCH_MIN_INTERVAL = Duration.ofSeconds(5);
 
     public RenewalPolicy(double fraction, double jitter, Duration safetyMargin, ExponentialBackoff backoff,
             Duration invalidateMinInterval) {
+        this(fraction, jitter, safetyMargin, backoff, invalidateMinInterval, DEFAULT_FETCH_MIN_INTERVAL);
+    }
+
+    /**
+     * @param fetchMinInterval least time from the start of one fetch of an identity to the start of its next
+     *            planned renewal: a token server issuing very short tokens must not turn renewal into polling
+     */
+    public RenewalPolicy(double fraction, double jitter, Duration safetyMargin, ExponentialBackoff backoff,
+            Duration invalidateMinInterval, Duration fetchMinInterval) {
         if (!(fraction > 0 && fraction < 1) || !(jitter >= 0 && jitter < fraction)) {
             throw new IllegalArgumentException("need 0 < fraction < 1 and 0 <= jitter < fraction");
         }
@@ -32,6 +48,11 @@ public final class RenewalPolicy {
         this.safetyMargin = safetyMargin;
         this.backoff = backoff;
         this.invalidateMinInterval = invalidateMinInterval;
+        this.fetchMinInterval = fetchMinInterval;
+    }
+
+    public Duration fetchMinInterval() {
+        return this.fetchMinInterval;
     }
 
     /**

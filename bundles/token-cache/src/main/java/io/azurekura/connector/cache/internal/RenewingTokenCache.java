@@ -46,6 +46,10 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
     static final long CLOCK_CHECK_INTERVAL_MILLIS = 10_000;
     /** A wall-clock step larger than this (NTP correction, resume from sleep) triggers a re-evaluation. */
     static final long CLOCK_JUMP_THRESHOLD_MILLIS = 2_000;
+    /** Tokens expiring further away are refused: no real token server issues them (wrong clock or units). */
+    static final Duration MAX_LIFETIME = Duration.ofDays(400);
+    /** Longest error text kept in a status or log line. */
+    static final int MAX_ERROR_CHARS = 400;
 
     private final TokenSource source;
     private final Clock clock;
@@ -109,18 +113,40 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
             return false;
         }
         long now = this.clock.monotonicNanos();
+        long ignoredBefore;
+        RenewalPolicy current = this.policy;
         synchronized (entry) {
-            long minIntervalNanos = this.policy.invalidateMinInterval().toNanos();
+            long minIntervalNanos = current.invalidateMinInterval().toNanos();
             if (entry.lastInvalidateMonotonic != Long.MIN_VALUE
                     && now - entry.lastInvalidateMonotonic < minIntervalNanos) {
-                LOG.debug("Ignoring invalidation of {} ({}): rate limited", scope, Redactor.redact(reason));
+                // One line per window, not one per call: a flapping connection may call this thousands of times.
+                if (++entry.ignoredInvalidations == 1) {
+                    LOG.debug("Ignoring further invalidations of {} for up to {} s (rate limit)", scope,
+                            current.invalidateMinInterval().getSeconds());
+                }
                 return false;
             }
+            ignoredBefore = entry.ignoredInvalidations;
+            entry.ignoredInvalidations = 0;
             entry.lastInvalidateMonotonic = now;
         }
-        LOG.info("Token for {} invalidated ({}); fetching a new one", scope, Redactor.redact(reason));
+        LOG.info("Token for {} invalidated ({}); fetching a new one{}", scope, Redactor.excerpt(reason),
+                ignoredBefore > 0 ? "; " + ignoredBefore + " invalidations were ignored by the rate limit before"
+                        : "");
         startFetch(entry);
         return true;
+    }
+
+    /**
+     * Caller holds the entry's lock. How long the floor still holds a planned renewal back. Forced renewals have
+     * their own rate limit, and retries after failures their backoff.
+     */
+    private static long floorWaitMillis(ScopeEntry entry, long nowMonotonic, RenewalPolicy current) {
+        if (entry.lastFetchStartMonotonic == Long.MIN_VALUE) {
+            return 0;
+        }
+        long sinceLastNanos = nowMonotonic - entry.lastFetchStartMonotonic;
+        return Math.max(0, (current.fetchMinInterval().toNanos() - sinceLastNanos + 999_999) / 1_000_000);
     }
 
     @Override
@@ -175,6 +201,7 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
                 return;
             }
             entry.fetchInFlight = true;
+            entry.lastFetchStartMonotonic = this.clock.monotonicNanos();
             cancelScheduled(entry);
             stateChange = entry.token != null && entry.state == TokenState.VALID
                     ? transition(entry, TokenState.RENEWING)
@@ -198,18 +225,46 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
         SasToken token;
         try {
             token = this.source.fetch(entry.scope);
-            if (token == null) {
-                throw new TokenFetchException(FetchFailure.INTERNAL, "token source returned nothing");
-            }
         } catch (TokenFetchException e) {
             onFailure(entry, e);
             return;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // NOPMD: any throwable, Errors included, must end the fetch and plan a retry
+            // Only the type: a foreign source's message may carry anything, its secret included.
             onFailure(entry, new TokenFetchException(FetchFailure.INTERNAL,
-                    "token source failed: " + Redactor.redact(String.valueOf(e.getMessage())), e));
+                    "the token source failed with " + e.getClass().getName()));
             return;
         }
-        onSuccess(entry, token);
+        TokenFetchException refusal = refusal(entry.scope, token);
+        if (refusal != null) {
+            onFailure(entry, refusal);
+            return;
+        }
+        try {
+            onSuccess(entry, token);
+        } catch (RuntimeException | LinkageError e) {
+            onFailure(entry, new TokenFetchException(FetchFailure.INTERNAL,
+                    "storing the token failed with " + e.getClass().getName()));
+        }
+    }
+
+    /**
+     * The source is supposed to validate; a source that does not must still not make the cache serve a token for
+     * another identity, or plan renewals from a dead or absurd expiry.
+     */
+    private TokenFetchException refusal(TokenScope scope, SasToken token) {
+        if (token == null) {
+            return new TokenFetchException(FetchFailure.INTERNAL, "the token source returned no token");
+        }
+        if (!scope.matchesAudience(token.resource())) {
+            return new TokenFetchException(FetchFailure.WRONG_AUDIENCE, "the token source returned a token for '"
+                    + Redactor.excerpt(token.resource()) + "'");
+        }
+        long lifetime = token.expiresAt().toEpochMilli() - this.clock.wallMillis();
+        if (lifetime > MAX_LIFETIME.toMillis()) {
+            return new TokenFetchException(FetchFailure.LIFETIME_TOO_LONG, "the token source returned a token "
+                    + "expiring at " + token.expiresAt() + ", more than " + MAX_LIFETIME.toDays() + " days away");
+        }
+        return null;
     }
 
     private void onSuccess(ScopeEntry entry, SasToken token) {
@@ -227,7 +282,8 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
                 return;
             }
             RenewalPolicy current = this.policy;
-            long delay = current.renewalDelayMillis(lifetime, this.random.getAsDouble());
+            long delay = Math.max(current.renewalDelayMillis(lifetime, this.random.getAsDouble()),
+                    floorWaitMillis(entry, this.clock.monotonicNanos(), current));
             entry.token = token;
             entry.published = token.toCharArray();
             entry.lastRenewedWallMillis = wallNow;
@@ -249,7 +305,7 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
     private void onFailure(ScopeEntry entry, TokenFetchException error) {
         long wallNow = this.clock.wallMillis();
         List<TokenEvent> events = new ArrayList<>(2);
-        String message = Redactor.redact(error.getMessage());
+        String message = Redactor.excerpt(error.getMessage(), MAX_ERROR_CHARS);
         boolean firstFailure;
         synchronized (entry) {
             entry.fetchInFlight = false;
@@ -315,8 +371,10 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
         for (TokenListener listener : this.listeners) {
             try {
                 listener.onTokenEvent(event);
-            } catch (RuntimeException e) {
-                LOG.warn("Token listener {} failed on {}", listener.getClass().getName(), event.type(), e);
+            } catch (Throwable e) { // NOPMD: a listener's failure, of any kind, must not stop renewals
+                // The type only: a listener's message is foreign text that may carry anything.
+                LOG.warn("Token listener {} failed on {} with {}", listener.getClass().getName(), event.type(),
+                        e.getClass().getName());
             }
         }
     }
@@ -352,7 +410,8 @@ public final class RenewingTokenCache implements SasTokenCache, AutoCloseable {
                     continue;
                 }
                 long remaining = entry.token.expiresAt().toEpochMilli() - wallNow;
-                long delay = remaining - entry.renewalMarginMillis;
+                long delay = Math.max(remaining - entry.renewalMarginMillis,
+                        floorWaitMillis(entry, this.clock.monotonicNanos(), this.policy));
                 if (delay <= 0) {
                     fetchNow = true;
                 } else {

@@ -27,6 +27,10 @@ final class ScopeEntry {
     /** Time kept before expiry by the current renewal schedule; re-applied after a wall-clock jump. */
     long renewalMarginMillis;
     long lastInvalidateMonotonic = Long.MIN_VALUE;
+    /** Start of the last fetch, for the floor between two fetches. */
+    long lastFetchStartMonotonic = Long.MIN_VALUE;
+    /** Invalidations refused by the rate limit since the last accepted one. */
+    long ignoredInvalidations;
     long lastRenewedWallMillis = -1;
     long stsCalls;
     long failures;
