@@ -37,7 +37,7 @@ class DpsClientResourceTest {
                 try (DpsRegistrationClient client = new DpsRegistrationClient(
                         GlobalEndpoint.parse("localhost:" + dps.port(), false), "2021-06-01",
                         TestPki.shared().clientSslContext(), Duration.ofSeconds(5), 65_536)) {
-                    assertThat(client.statusLookup(SCOPE, "dev1", token).httpStatus()).isBetween(200, 404);
+                    assertThat(client.statusLookup(SCOPE, "dev1", token, Duration.ofSeconds(5)).httpStatus()).isBetween(200, 404);
                 }
             }
 
