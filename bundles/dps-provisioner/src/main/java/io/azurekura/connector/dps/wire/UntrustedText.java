@@ -16,8 +16,29 @@ public final class UntrustedText {
     private UntrustedText() {
     }
 
-    /** The text redacted, escaped and cut to {@link #MAX_CHARS} (the shared rule); {@code "null"} for null. */
+    /** The text escaped, redacted and cut to {@link #MAX_CHARS}; {@code "null"} for null. */
     public static String escape(String text) {
-        return text == null ? "null" : Redactor.excerpt(text, MAX_CHARS);
+        if (text == null) {
+            return "null";
+        }
+        String redacted = Redactor.redact(text.length() > 4 * MAX_CHARS ? text.substring(0, 4 * MAX_CHARS) : text);
+        StringBuilder out = new StringBuilder(Math.min(redacted.length(), MAX_CHARS) + 16);
+        for (int i = 0; i < redacted.length(); i++) {
+            if (out.length() >= MAX_CHARS) {
+                return out.append("...(").append(text.length()).append(" chars)").toString();
+            }
+            char c = redacted.charAt(i);
+            if (needsEscape(c)) {
+                out.append(String.format("\\u%04X", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean needsEscape(char c) {
+        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || c == '\\'
+                || Character.getType(c) == Character.FORMAT || Character.isSurrogate(c);
     }
 }
