@@ -313,10 +313,8 @@ public final class Sandbox {
         }
         List<String> left;
         try {
-            left = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                ConnectorResources.collectGarbage();
-                return ConnectorResources.threads();
-            }, List::isEmpty);
+            left = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+                    .until(ConnectorResources::threads, List::isEmpty);
         } catch (ConditionTimeoutException e) {
             left = ConnectorResources.threads();
         }

@@ -43,4 +43,28 @@ class IdentityIdsTest {
         assertThat(IdentityIds.isValidRegistrationId("..")).isFalse();
         assertThat(IdentityIds.isValidRegistrationId("r".repeat(129))).isFalse();
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "myhub.azure-devices.net", "localhost", "a-b.c", "x" })
+    void hubHostNamesAreDnsNamesAlone(String host) {
+        assertThat(IdentityIds.hubHostNameProblem(host)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "hub..net", ".hub", "hub.", "-hub.net", "hub-.net", "hub.net:8883", "ssl://hub.net",
+            "user@hub.net", "hub.net/path", "hub net", "hüb.net", "hub\r\n.net" })
+    void refusesAnythingButAHostName(String host) {
+        assertThat(IdentityIds.hubHostNameProblem(host)).isPresent();
+    }
+
+    @Test
+    void hostNameLengthsFollowDns() {
+        assertThat(IdentityIds.hubHostNameProblem("a".repeat(63) + ".net")).isEmpty();
+        assertThat(IdentityIds.hubHostNameProblem("a".repeat(64) + ".net")).get().asString().contains("label of 64");
+        assertThat(IdentityIds.hubHostNameProblem(("a".repeat(50) + ".").repeat(5) + "net")).get().asString()
+                .contains("at most 253");
+        assertThat(IdentityIds.hubHostNameProblem("hub
+.net")).get().asString().doesNotContain("
+");
+    }
 }

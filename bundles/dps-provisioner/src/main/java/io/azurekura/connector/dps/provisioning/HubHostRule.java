@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
+import io.azurekura.connector.api.token.IdentityIds;
 import io.azurekura.connector.dps.wire.DpsProtocol;
 import io.azurekura.connector.dps.wire.UntrustedText;
 
@@ -86,30 +87,9 @@ public final class HubHostRule {
                 + "name suffix " + this.allowedSuffixes + " (dps.hub.allowed.suffixes)");
     }
 
-    /** RFC 1035/1123 host name syntax: letters, digits and inner hyphens in labels of 1 to 63, 253 in all. */
+    /** Host name syntax: the one rule IoT Hub connections apply too ({@link IdentityIds#hubHostNameProblem}). */
     static Optional<String> hostNameProblem(String host) {
-        if (host.isEmpty()) {
-            return Optional.of("empty");
-        }
-        if (host.length() > DpsProtocol.MAX_HOST_NAME_LENGTH) {
-            return Optional.of(host.length() + " characters, at most " + DpsProtocol.MAX_HOST_NAME_LENGTH);
-        }
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (!(c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '.'))) {
-                return Optional.of(String.format("character U+%04X at position %d: only letters, digits, '-' and "
-                        + "'.' (no port, path, user or query)", (int) c, i + 1));
-            }
-        }
-        for (String label : host.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > DpsProtocol.MAX_HOST_LABEL_LENGTH) {
-                return Optional.of("a label is empty or longer than " + DpsProtocol.MAX_HOST_LABEL_LENGTH);
-            }
-            if (label.startsWith("-") || label.endsWith("-")) {
-                return Optional.of("a label starts or ends with '-'");
-            }
-        }
-        return Optional.empty();
+        return IdentityIds.hubHostNameProblem(host);
     }
 
     /** Dotted decimal: a DNS top-level label is never all digits, so such a name can only be an address. */

@@ -92,9 +92,6 @@ public final class DpsProtocol {
             DEFAULT_HUB_SUFFIXES_SETTING.split(","));
     /** Our bound for the custom allocation payload we send (DPS answers are capped at 64 KiB, payload included). */
     public static final int MAX_PAYLOAD_CHARS = 16_384;
-    /** DNS: at most 253 characters in all, labels of 1 to 63 (RFC 1035 section 2.3.4). */
-    public static final int MAX_HOST_NAME_LENGTH = 253;
-    public static final int MAX_HOST_LABEL_LENGTH = 63;
 
     private DpsProtocol() {
     }

@@ -11,11 +11,10 @@ import java.util.stream.Collectors;
 import io.azurekura.connector.api.hub.HubIdentity;
 import io.azurekura.connector.api.hub.IdentitySource;
 import io.azurekura.connector.api.hub.Transport;
-import io.azurekura.connector.common.backoff.ExponentialBackoff;
 import io.azurekura.connector.api.token.IdentityIds;
+import io.azurekura.connector.common.backoff.ExponentialBackoff;
 import io.azurekura.connector.common.kura.ConfigurationReader;
 import io.azurekura.connector.common.redact.Redactor;
-import io.azurekura.connector.hub.identity.HubHostNames;
 import io.azurekura.connector.hub.supervisor.SupervisorSettings;
 
 /**
@@ -58,7 +57,7 @@ final class ConnectionConfiguration {
             if (host.isEmpty()) {
                 problems.add("hub.host is required for a static identity");
             } else {
-                HubHostNames.problem(host).ifPresent(p -> problems.add("hub.host " + p));
+                IdentityIds.hubHostNameProblem(host).ifPresent(p -> problems.add("hub.host " + p));
             }
             if (device.isEmpty()) {
                 problems.add("device.id is required for a static identity");

@@ -6,8 +6,8 @@ import io.azurekura.connector.api.dps.DeviceProvisioner;
 import io.azurekura.connector.api.dps.ProvisioningEvent;
 import io.azurekura.connector.api.dps.ProvisioningListener;
 import io.azurekura.connector.api.hub.HubIdentity;
-import io.azurekura.connector.api.token.IdentityIds;
 import io.azurekura.connector.api.hub.IdentitySource;
+import io.azurekura.connector.api.token.IdentityIds;
 
 /**
  * The identity a DPS provisioner assigned (hub and device id), plus the configured module id, if any. The
@@ -63,7 +63,7 @@ public final class ProvisionedIdentity implements IdentityResolver {
 
     /** An assignment comes from outside (DPS, a saved file): checked by the same rules as a configured identity. */
     private Optional<String> problemWith(String hub, String deviceId) {
-        Optional<String> hubProblem = HubHostNames.problem(hub).map(p -> "the assigned hub " + p);
+        Optional<String> hubProblem = IdentityIds.hubHostNameProblem(hub).map(p -> "the assigned hub " + p);
         if (hubProblem.isPresent()) {
             return hubProblem;
         }

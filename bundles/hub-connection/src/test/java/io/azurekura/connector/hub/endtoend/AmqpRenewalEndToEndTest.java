@@ -17,11 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.azurekura.connector.api.hub.ConnectionState;
 import io.azurekura.connector.api.hub.ConnectionStatus;
@@ -49,26 +48,19 @@ class AmqpRenewalEndToEndTest {
     private static final Duration LIFETIME = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
-    private static IotHubEmulator hub;
+    @RegisterExtension
+    static final LoopbackHub HUB = new LoopbackHub(Duration.ZERO);
+
+    private static IotHubEmulator hub() {
+        return HUB.emulator();
+    }
 
     private final Map<String, String> keys = new ConcurrentHashMap<>();
     private TestGateway gateway;
 
-    @BeforeAll
-    static void startHub() {
-        hub = LoopbackHub.start(Duration.ZERO);
-    }
-
-    @AfterAll
-    static void stopHub() {
-        if (hub != null) {
-            hub.close();
-        }
-    }
-
     @BeforeEach
     void newGateway() {
-        hub.reset();
+        hub().reset();
         this.gateway = new TestGateway(new SigningTokenChain(this::keyOf, scope -> LIFETIME, 0.8, 4,
                 Duration.ofSeconds(2)), 50, 10);
     }
@@ -85,7 +77,7 @@ class AmqpRenewalEndToEndTest {
     private HubConnectionSupervisor connect(String deviceId, Transport transport, boolean multiplexed) {
         String key = SasSigner.newKey();
         this.keys.put(deviceId, key);
-        hub.addDevice(deviceId, key);
+        hub().addDevice(deviceId, key);
         return this.gateway.connect(deviceId, transport, multiplexed);
     }
 
@@ -114,7 +106,7 @@ class AmqpRenewalEndToEndTest {
     }
 
     private static Set<String> messageIdsAtHub() {
-        return hub.messages().stream().map(io.azurekura.connector.testsupport.hub.TelemetryMessage::messageId)
+        return hub().messages().stream().map(io.azurekura.connector.testsupport.hub.TelemetryMessage::messageId)
                 .collect(Collectors.toSet());
     }
 
@@ -130,28 +122,28 @@ class AmqpRenewalEndToEndTest {
 
         await().atMost(LIFETIME.multipliedBy(7)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> Duration.between(start, Instant.now()).compareTo(LIFETIME.multipliedBy(5)) >= 0
-                        && all.stream().allMatch(c -> hub.counters().renewals(c.status().name()) >= 5));
+                        && all.stream().allMatch(c -> hub().counters().renewals(c.status().name()) >= 5));
         Set<String> acknowledged = sender.stopAndAwaitReceipts();
 
         for (HubConnectionSupervisor connection : all) {
             String id = connection.status().name();
             ConnectionStatus status = connection.status();
-            assertThat(hub.counters().connects(id)).as("hub-side connections of %s", id).isEqualTo(1);
-            assertThat(hub.counters().expiryDrops(id)).as("expiry drops of %s", id).isZero();
+            assertThat(hub().counters().connects(id)).as("hub-side connections of %s", id).isEqualTo(1);
+            assertThat(hub().counters().expiryDrops(id)).as("expiry drops of %s", id).isZero();
             // Every put-token after the first was a renewal in place. Renewals go on while we look, and the hub
             // counts a put-token and its renewal one after the other: compare at a moment between two renewals.
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(hub.counters().putTokens(id))
-                    .as("put-tokens of %s", id).isEqualTo(hub.counters().renewals(id) + 1));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(hub().counters().putTokens(id))
+                    .as("put-tokens of %s", id).isEqualTo(hub().counters().renewals(id) + 1));
             assertThat(status.connects()).isEqualTo(1);
             assertThat(status.unplannedReconnects()).isZero();
             assertThat(status.plannedReconnects()).isZero();
             assertThat(status.messagesFailed()).isZero();
-            assertThat(hub.connectionEvents(id)).extracting(ConnectionEvent::kind)
+            assertThat(hub().connectionEvents(id)).extracting(ConnectionEvent::kind)
                     .containsExactly(ConnectionEvent.Kind.CONNECTED);
         }
         // One connection for the single identity, one shared by the two multiplexed ones; none was replaced.
-        assertThat(hub.counters().amqpConnections()).isEqualTo(2);
-        assertThat(hub.openAmqpConnections()).isEqualTo(2);
+        assertThat(hub().counters().amqpConnections()).isEqualTo(2);
+        assertThat(hub().openAmqpConnections()).isEqualTo(2);
         assertThat(this.gateway.multiplexed.connectionCount()).isEqualTo(1);
         assertThat(sender.sent).hasSize(acknowledged.size());
         assertThat(messageIdsAtHub()).containsAll(acknowledged);
@@ -168,25 +160,25 @@ class AmqpRenewalEndToEndTest {
 
         // Each transport renews its own way: MQTT by a planned reconnect, AMQP by put-tokens in place.
         await().atMost(LIFETIME.multipliedBy(3)).pollInterval(Duration.ofMillis(500))
-                .until(() -> mqtt.status().plannedReconnects() >= 1 && hub.counters().renewals("side-amqp") >= 1
-                        && hub.counters().renewals("side-amqp-mux") >= 1);
+                .until(() -> mqtt.status().plannedReconnects() >= 1 && hub().counters().renewals("side-amqp") >= 1
+                        && hub().counters().renewals("side-amqp-mux") >= 1);
         Set<String> acknowledged = sender.stopAndAwaitReceipts();
 
-        assertThat(hub.connectionEvents("side-mqtt")).extracting(ConnectionEvent::transport)
+        assertThat(hub().connectionEvents("side-mqtt")).extracting(ConnectionEvent::transport)
                 .containsOnly(HubTransport.MQTT);
-        assertThat(hub.connectionEvents("side-amqp")).extracting(ConnectionEvent::transport)
+        assertThat(hub().connectionEvents("side-amqp")).extracting(ConnectionEvent::transport)
                 .containsOnly(HubTransport.AMQPS);
-        assertThat(hub.connectionEvents("side-amqp-mux")).extracting(ConnectionEvent::transport)
+        assertThat(hub().connectionEvents("side-amqp-mux")).extracting(ConnectionEvent::transport)
                 .containsOnly(HubTransport.AMQPS);
-        assertThat(hub.counters().expiryDrops()).isZero();
+        assertThat(hub().counters().expiryDrops()).isZero();
         // One hub connection per planned reconnect; read both at a moment when no reconnect is under way.
         await().atMost(Duration.ofSeconds(20)).until(() -> mqtt.state() == ConnectionState.CONNECTED
-                && hub.counters().connects("side-mqtt") == mqtt.status().plannedReconnects() + 1);
-        assertThat(hub.counters().connects("side-amqp")).isEqualTo(1);
-        assertThat(hub.counters().connects("side-amqp-mux")).isEqualTo(1);
-        assertThat(hub.counters().putTokens("side-mqtt")).isZero();
+                && hub().counters().connects("side-mqtt") == mqtt.status().plannedReconnects() + 1);
+        assertThat(hub().counters().connects("side-amqp")).isEqualTo(1);
+        assertThat(hub().counters().connects("side-amqp-mux")).isEqualTo(1);
+        assertThat(hub().counters().putTokens("side-mqtt")).isZero();
         assertThat(all).allSatisfy(c -> assertThat(c.status().messagesFailed()).isZero());
-        assertThat(Set.copyOf(hub.messages().stream().map(m -> m.clientId()).toList()))
+        assertThat(Set.copyOf(hub().messages().stream().map(m -> m.clientId()).toList()))
                 .containsExactlyInAnyOrder("side-mqtt", "side-amqp", "side-amqp-mux");
         assertThat(messageIdsAtHub()).containsAll(acknowledged);
         assertThat(sender.sent).hasSize(acknowledged.size());

@@ -15,9 +15,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.azurekura.connector.api.hub.ConnectionState;
 import io.azurekura.connector.api.hub.MessageReceipt;
@@ -40,24 +39,17 @@ class AmqpTokenLapseEndToEndTest {
     private static final Duration LONG_LIFE = Duration.ofMinutes(2);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
-    private static IotHubEmulator hub;
+    @RegisterExtension
+    static final LoopbackHub HUB = new LoopbackHub(Duration.ZERO);
 
-    @BeforeAll
-    static void startHub() {
-        hub = LoopbackHub.start(Duration.ZERO);
-    }
-
-    @AfterAll
-    static void stopHub() {
-        if (hub != null) {
-            hub.close();
-        }
+    private static IotHubEmulator hub() {
+        return HUB.emulator();
     }
 
     @Test
     void onlyTheIdentityWhoseTokenLapsedIsDetachedAndItRecoversWhenTheTokenServerReturns() throws Exception {
         Map<String, String> keys = Map.of("lapse-short", SasSigner.newKey(), "lapse-long", SasSigner.newKey());
-        keys.forEach(hub::addDevice);
+        keys.forEach(hub()::addDevice);
         SigningTokenChain tokens = new SigningTokenChain(scope -> keys.get(scope.deviceId()),
                 scope -> scope.deviceId().equals("lapse-short") ? SHORT_LIFE : LONG_LIFE, 0.8, 4,
                 Duration.ofSeconds(2));
@@ -77,8 +69,8 @@ class AmqpTokenLapseEndToEndTest {
             // The token server goes down for longer than the short token lives.
             tokens.outage(true);
             Instant outageStart = Instant.now();
-            await().atMost(SHORT_LIFE.plusSeconds(10)).until(() -> hub.counters().expiryDrops("lapse-short") == 1);
-            assertThat(hub.isConnectedOverAmqp("lapse-long")).isTrue();
+            await().atMost(SHORT_LIFE.plusSeconds(10)).until(() -> hub().counters().expiryDrops("lapse-short") == 1);
+            assertThat(hub().isConnectedOverAmqp("lapse-long")).isTrue();
             await().atMost(SHORT_LIFE.plusSeconds(5)).until(() -> Duration.between(outageStart, Instant.now())
                     .compareTo(SHORT_LIFE.plusSeconds(1)) > 0);
             assertThat(lapsing.state()).isNotEqualTo(ConnectionState.CONNECTED);
@@ -90,23 +82,23 @@ class AmqpTokenLapseEndToEndTest {
             assertThat(sender.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
             CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
 
-            assertThat(hub.counters().expiryDrops("lapse-short")).isEqualTo(1);
-            assertThat(hub.counters().expiryDrops("lapse-long")).isZero();
-            assertThat(hub.connectionEvents("lapse-short")).filteredOn(e -> e.kind() == ConnectionEvent.Kind
+            assertThat(hub().counters().expiryDrops("lapse-short")).isEqualTo(1);
+            assertThat(hub().counters().expiryDrops("lapse-long")).isZero();
+            assertThat(hub().connectionEvents("lapse-short")).filteredOn(e -> e.kind() == ConnectionEvent.Kind
                     .DISCONNECTED).extracting(ConnectionEvent::disconnectReason)
                     .contains(DisconnectReason.TOKEN_EXPIRED);
-            assertThat(hub.connectionEvents("lapse-long")).extracting(ConnectionEvent::kind)
+            assertThat(hub().connectionEvents("lapse-long")).extracting(ConnectionEvent::kind)
                     .containsExactly(ConnectionEvent.Kind.CONNECTED);
             assertThat(steady.status().connects()).isEqualTo(1);
             assertThat(steady.status().unplannedReconnects()).isZero();
             assertThat(lapsing.status().unplannedReconnects()).isGreaterThanOrEqualTo(1);
-            assertThat(hub.counters().connects("lapse-short")).isGreaterThanOrEqualTo(2);
+            assertThat(hub().counters().connects("lapse-short")).isGreaterThanOrEqualTo(2);
             // The shared connection survived: the lapsed identity re-joined it.
-            assertThat(hub.counters().amqpConnections()).isEqualTo(1);
-            assertThat(hub.openAmqpConnections()).isEqualTo(1);
+            assertThat(hub().counters().amqpConnections()).isEqualTo(1);
+            assertThat(hub().openAmqpConnections()).isEqualTo(1);
             Set<String> acknowledged = sent.stream().map(CompletableFuture::join).map(MessageReceipt::messageId)
                     .collect(Collectors.toSet());
-            assertThat(hub.messages().stream().map(m -> m.messageId()).collect(Collectors.toSet()))
+            assertThat(hub().messages().stream().map(m -> m.messageId()).collect(Collectors.toSet()))
                     .containsAll(acknowledged);
             assertThat(both).allSatisfy(c -> assertThat(c.status().messagesFailed()).isZero());
         }

@@ -24,12 +24,11 @@ import java.util.stream.Collectors;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +65,13 @@ class HubConnectionEndToEndTest {
     private static final Duration LONG_LIFE = Duration.ofHours(1);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
-    private static IotHubEmulator hub;
+    // No grace: any token outliving its connection shows up as an expiry drop at once.
+    @RegisterExtension
+    static final LoopbackHub HUB = new LoopbackHub(Duration.ZERO);
+
+    private static IotHubEmulator hub() {
+        return HUB.emulator();
+    }
 
     private final SecureRandom random = new SecureRandom();
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -74,26 +79,13 @@ class HubConnectionEndToEndTest {
     private String deviceKey;
     private HubIdentity identity;
 
-    @BeforeAll
-    static void startHub() {
-        // No grace: any token outliving its connection shows up as an expiry drop at once.
-        hub = LoopbackHub.start(Duration.ZERO);
-    }
-
-    @AfterAll
-    static void stopHub() {
-        if (hub != null) {
-            hub.close();
-        }
-    }
-
     @BeforeEach
     void registerDevice(TestInfo test) {
         this.deviceId = "e2e-" + test.getTestMethod().get().getName();
         this.deviceKey = SasSigner.newKey();
-        hub.start();
-        hub.addDevice(this.deviceId, this.deviceKey);
-        hub.reset();
+        hub().start();
+        hub().addDevice(this.deviceId, this.deviceKey);
+        hub().reset();
         this.identity = HubIdentity.device(HUB_HOST, this.deviceId, IdentitySource.STATIC);
     }
 
@@ -142,7 +134,7 @@ class HubConnectionEndToEndTest {
                 .property("site", "plant 1").build()).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         assertThat(receipt.messageId()).isEqualTo("m-1");
-        var recorded = hub.awaitMessages(1, Duration.ofSeconds(5)).get(0);
+        var recorded = hub().awaitMessages(1, Duration.ofSeconds(5)).get(0);
         assertThat(recorded.clientId()).isEqualTo(this.deviceId);
         assertThat(recorded.messageId()).isEqualTo("m-1");
         assertThat(recorded.contentType()).isEqualTo("application/json");
@@ -150,7 +142,7 @@ class HubConnectionEndToEndTest {
         assertThat(recorded.applicationProperties()).containsEntry("unit", "°C").containsEntry("site", "plant 1");
         assertThat(recorded.bodyAsString()).isEqualTo("{\"temperature\":21.5}");
 
-        hub.sendCloudToDevice(this.deviceId, "reboot".getBytes(StandardCharsets.UTF_8),
+        hub().sendCloudToDevice(this.deviceId, "reboot".getBytes(StandardCharsets.UTF_8),
                 Map.of("$.mid", "c2d-1", "command", "reboot"));
         await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
         assertThat(received.get(0).messageId()).contains("c2d-1");
@@ -195,27 +187,27 @@ class HubConnectionEndToEndTest {
             settled.set(now);
             return connection.state() == ConnectionState.CONNECTED
                     && now.plannedReconnects() == chain.fetches.get() - 1
-                    && now.plannedReconnects() == hub.counters().connects(this.deviceId) - 1;
+                    && now.plannedReconnects() == hub().counters().connects(this.deviceId) - 1;
         });
 
         ConnectionStatus status = settled.get();
-        assertThat(hub.counters().expiryDrops(this.deviceId)).isZero();
+        assertThat(hub().counters().expiryDrops(this.deviceId)).isZero();
         assertThat(status.expiryDisconnects()).isZero();
         assertThat(status.unplannedReconnects()).isZero();
-        List<Instant> tokenExpiries = hub.connectionEvents(this.deviceId).stream()
+        List<Instant> tokenExpiries = hub().connectionEvents(this.deviceId).stream()
                 .filter(e -> e.kind() == ConnectionEvent.Kind.CONNECTED).map(ConnectionEvent::tokenExpiry).toList();
         assertThat(tokenExpiries).doesNotHaveDuplicates().isSorted();
 
         Set<String> acknowledged = sent.stream().map(CompletableFuture::join).map(MessageReceipt::messageId)
                 .collect(Collectors.toSet());
-        Set<String> atHub = hub.messages(this.deviceId).stream()
+        Set<String> atHub = hub().messages(this.deviceId).stream()
                 .map(io.azurekura.connector.testsupport.hub.TelemetryMessage::messageId).collect(Collectors.toSet());
         assertThat(acknowledged).hasSize(sent.size());
         assertThat(atHub).containsAll(acknowledged);
         assertThat(status.messagesFailed()).isZero();
 
         Duration maxGap = status.maxPlannedReconnectGap().orElseThrow();
-        List<Duration> hubGaps = hub.reconnectGaps(this.deviceId);
+        List<Duration> hubGaps = hub().reconnectGaps(this.deviceId);
         LOG.info("Planned reconnects: {} over {} s; gap last {} ms, max {} ms; hub-side gaps {} ms; {} messages",
                 status.plannedReconnects(), Duration.between(start, Instant.now()).toSeconds(),
                 status.lastPlannedReconnectGap().orElseThrow().toMillis(), maxGap.toMillis(),
@@ -229,8 +221,8 @@ class HubConnectionEndToEndTest {
         HubConnectionSupervisor connection = connect(chain, s -> s.reconnectBackoff(new ExponentialBackoff(
                 Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofSeconds(4), this.random::nextDouble)));
 
-        await().atMost(CONNECT_TIMEOUT).until(() -> hub.counters().authFailures(this.deviceId) >= 1);
-        long attemptsBefore = hub.counters().connectAttempts(this.deviceId);
+        await().atMost(CONNECT_TIMEOUT).until(() -> hub().counters().authFailures(this.deviceId) >= 1);
+        long attemptsBefore = hub().counters().connectAttempts(this.deviceId);
         int fetchesBefore = chain.fetches.get();
         // Observe a ten-second window of refusals.
         await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(12))
@@ -239,7 +231,7 @@ class HubConnectionEndToEndTest {
         ConnectionStatus status = connection.status();
         assertThat(status.reason()).isEqualTo(ConnectionReason.BAD_CREDENTIAL);
         assertThat(status.badCredentials()).isGreaterThanOrEqualTo(2);
-        long attempts = hub.counters().connectAttempts(this.deviceId) - attemptsBefore;
+        long attempts = hub().counters().connectAttempts(this.deviceId) - attemptsBefore;
         int fetches = chain.fetches.get() - fetchesBefore;
         LOG.info("Wrong key, 10 s window: {} connection attempts, {} token fetches, status {}", attempts, fetches,
                 status);
@@ -247,7 +239,7 @@ class HubConnectionEndToEndTest {
         assertThat(attempts).isBetween(2L, 11L);
         // The cache rate-limits invalidations to one per 2 s here.
         assertThat(fetches).isBetween(1, 7);
-        assertThat(hub.counters().connects(this.deviceId)).isZero();
+        assertThat(hub().counters().connects(this.deviceId)).isZero();
 
         // The token server is fixed: the next refusal's invalidation brings a good token and the connection up.
         chain.signWith(this.deviceKey);
@@ -261,7 +253,7 @@ class HubConnectionEndToEndTest {
         HubConnectionSupervisor connection = connect(chain, s -> s.operationTimeout(Duration.ofSeconds(3)));
         awaitConnected(connection);
 
-        hub.stop();
+        hub().stop();
         await().atMost(CONNECT_TIMEOUT).until(connection::state, s -> s != ConnectionState.CONNECTED);
         List<CompletableFuture<MessageReceipt>> held = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -272,10 +264,10 @@ class HubConnectionEndToEndTest {
         assertThat(connection.state()).isIn(ConnectionState.BACKING_OFF, ConnectionState.CONNECTING);
         assertThat(held).noneMatch(CompletableFuture::isDone);
 
-        hub.start();
+        hub().start();
         awaitConnected(connection);
         CompletableFuture.allOf(held.toArray(new CompletableFuture[0])).get(20, TimeUnit.SECONDS);
-        assertThat(hub.messages(this.deviceId)).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(hub().messages(this.deviceId)).hasSizeGreaterThanOrEqualTo(5);
         assertThat(connection.status().unplannedReconnects()).isEqualTo(1);
     }
 
@@ -298,14 +290,14 @@ class HubConnectionEndToEndTest {
         intruder.connect(options);
 
         // Ours was kicked, reconnected and kicked the intruder in turn.
-        await().atMost(CONNECT_TIMEOUT).until(() -> hub.counters().kicks(this.deviceId) == 2
+        await().atMost(CONNECT_TIMEOUT).until(() -> hub().counters().kicks(this.deviceId) == 2
                 && connection.state() == ConnectionState.CONNECTED && !intruder.isConnected());
         // No storm: nothing more happens.
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
-                .until(() -> hub.counters().kicks(this.deviceId) == 2
+                .until(() -> hub().counters().kicks(this.deviceId) == 2
                         && connection.state() == ConnectionState.CONNECTED);
         assertThat(connection.status().unplannedReconnects()).isEqualTo(1);
-        assertThat(hub.counters().connects(this.deviceId)).isEqualTo(3);
+        assertThat(hub().counters().connects(this.deviceId)).isEqualTo(3);
         connection.send(TelemetryMessage.ofJson("{\"after\":\"kick\"}")).toCompletableFuture().get(10,
                 TimeUnit.SECONDS);
     }

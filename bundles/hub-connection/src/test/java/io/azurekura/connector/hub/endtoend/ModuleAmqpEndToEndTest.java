@@ -17,11 +17,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.azurekura.connector.api.hub.CloudToDeviceMessage;
 import io.azurekura.connector.api.hub.ConnectionState;
@@ -55,27 +54,20 @@ class ModuleAmqpEndToEndTest {
     private static final String GATEWAY_DEVICE = "gw+1;site#3";
     private static final String MODULE = "telemetry$edge";
 
-    private static IotHubEmulator hub;
+    @RegisterExtension
+    static final LoopbackHub HUB = new LoopbackHub(Duration.ZERO);
+
+    private static IotHubEmulator hub() {
+        return HUB.emulator();
+    }
 
     private final Map<String, String> keys = new ConcurrentHashMap<>();
     private final Map<String, Duration> lifetimes = new ConcurrentHashMap<>();
     private TestGateway gateway;
 
-    @BeforeAll
-    static void startHub() {
-        hub = LoopbackHub.start(Duration.ZERO);
-    }
-
-    @AfterAll
-    static void stopHub() {
-        if (hub != null) {
-            hub.close();
-        }
-    }
-
     @BeforeEach
     void newGateway() {
-        hub.reset();
+        hub().reset();
         this.gateway = new TestGateway(new SigningTokenChain(scope -> this.keys.get(clientId(scope)),
                 scope -> this.lifetimes.getOrDefault(clientId(scope), LIFETIME), 0.8, 4, Duration.ofSeconds(2)), 50,
                 10);
@@ -94,7 +86,7 @@ class ModuleAmqpEndToEndTest {
         String key = SasSigner.newKey();
         this.keys.put(deviceId, key);
         this.lifetimes.put(deviceId, lifetime);
-        hub.addDevice(deviceId, key);
+        hub().addDevice(deviceId, key);
         return this.gateway.connect(deviceId, Transport.AMQPS, true);
     }
 
@@ -102,7 +94,7 @@ class ModuleAmqpEndToEndTest {
         String key = SasSigner.newKey();
         this.keys.put(deviceId + "/" + moduleId, key);
         this.lifetimes.put(deviceId + "/" + moduleId, lifetime);
-        hub.addModule(deviceId, moduleId, key);
+        hub().addModule(deviceId, moduleId, key);
         return this.gateway.connectModule(deviceId, moduleId, Transport.AMQPS);
     }
 
@@ -140,34 +132,34 @@ class ModuleAmqpEndToEndTest {
 
         await().atMost(LIFETIME.multipliedBy(6)).pollInterval(Duration.ofMillis(500))
                 .until(() -> Duration.between(start, Instant.now()).compareTo(LIFETIME.multipliedBy(3)) >= 0
-                        && hub.counters().renewals(moduleClientId) >= 3 && hub.counters().renewals("mux-1") >= 3
-                        && hub.counters().renewals("mux-2") >= 3);
-        hub.sendCloudToDevice("mux-1", "to the device".getBytes(StandardCharsets.UTF_8), Map.of("$.mid", "c2d-1"));
+                        && hub().counters().renewals(moduleClientId) >= 3 && hub().counters().renewals("mux-1") >= 3
+                        && hub().counters().renewals("mux-2") >= 3);
+        hub().sendCloudToDevice("mux-1", "to the device".getBytes(StandardCharsets.UTF_8), Map.of("$.mid", "c2d-1"));
         await().atMost(Duration.ofSeconds(10)).until(() -> toDevice.size() == 1);
         Set<String> acknowledged = stopAndAwaitReceipts(sender, sent);
 
-        assertThat(hub.counters().connects(moduleClientId)).isEqualTo(1);
-        assertThat(hub.counters().expiryDrops()).isZero();
+        assertThat(hub().counters().connects(moduleClientId)).isEqualTo(1);
+        assertThat(hub().counters().expiryDrops()).isZero();
         assertThat(module.status().connects()).isEqualTo(1);
         assertThat(module.status().unplannedReconnects()).isZero();
         assertThat(module.status().plannedReconnects()).isZero();
-        assertThat(hub.connectionEvents(moduleClientId)).extracting(ConnectionEvent::kind, ConnectionEvent::transport)
+        assertThat(hub().connectionEvents(moduleClientId)).extracting(ConnectionEvent::kind, ConnectionEvent::transport)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(ConnectionEvent.Kind.CONNECTED,
                         HubTransport.AMQPS));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(hub.counters()
-                .putTokens(moduleClientId)).isEqualTo(hub.counters().renewals(moduleClientId) + 1));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(hub().counters()
+                .putTokens(moduleClientId)).isEqualTo(hub().counters().renewals(moduleClientId) + 1));
         // One connection shared by the two devices, one of the module's own; none was replaced.
-        assertThat(hub.counters().amqpConnections()).isEqualTo(2);
-        assertThat(hub.openAmqpConnections()).isEqualTo(2);
+        assertThat(hub().counters().amqpConnections()).isEqualTo(2);
+        assertThat(hub().openAmqpConnections()).isEqualTo(2);
         assertThat(this.gateway.multiplexed.connectionCount()).isEqualTo(1);
         assertThat(all).allSatisfy(c -> assertThat(c.status().messagesFailed()).isZero());
-        assertThat(hub.messages(moduleClientId)).isNotEmpty();
-        assertThat(hub.messages().stream().map(m -> m.messageId()).collect(Collectors.toSet()))
+        assertThat(hub().messages(moduleClientId)).isNotEmpty();
+        assertThat(hub().messages().stream().map(m -> m.messageId()).collect(Collectors.toSet()))
                 .containsAll(acknowledged);
         assertThat(toDevice).singleElement().extracting(CloudToDeviceMessage::messageId)
                 .isEqualTo(java.util.Optional.of("c2d-1"));
         assertThat(toModule).isEmpty();
-        assertThat(hub.counters().authFailures()).isZero();
+        assertThat(hub().counters().authFailures()).isZero();
     }
 
     @Test
@@ -183,29 +175,29 @@ class ModuleAmqpEndToEndTest {
 
         // The token server goes down for longer than the module's token lives.
         this.gateway.tokens.outage(true);
-        await().atMost(LIFETIME.plusSeconds(10)).until(() -> hub.counters().expiryDrops(moduleClientId) == 1);
+        await().atMost(LIFETIME.plusSeconds(10)).until(() -> hub().counters().expiryDrops(moduleClientId) == 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> module.state() != ConnectionState.CONNECTED);
-        assertThat(hub.isConnectedOverAmqp("mux-steady")).isTrue();
+        assertThat(hub().isConnectedOverAmqp("mux-steady")).isTrue();
         // The module's own device stays connected: the lapse is the module's, not its device's.
-        assertThat(hub.isConnectedOverAmqp(GATEWAY_DEVICE)).isTrue();
+        assertThat(hub().isConnectedOverAmqp(GATEWAY_DEVICE)).isTrue();
         this.gateway.tokens.outage(false);
 
         await().atMost(CONNECT_TIMEOUT).until(() -> module.state() == ConnectionState.CONNECTED);
         stopAndAwaitReceipts(sender, sent);
 
-        assertThat(hub.connectionEvents(moduleClientId)).filteredOn(e -> e.kind() == ConnectionEvent.Kind
+        assertThat(hub().connectionEvents(moduleClientId)).filteredOn(e -> e.kind() == ConnectionEvent.Kind
                 .DISCONNECTED).extracting(ConnectionEvent::disconnectReason).contains(DisconnectReason.TOKEN_EXPIRED);
-        assertThat(hub.counters().expiryDrops("mux-steady")).isZero();
-        assertThat(hub.counters().expiryDrops(GATEWAY_DEVICE)).isZero();
+        assertThat(hub().counters().expiryDrops("mux-steady")).isZero();
+        assertThat(hub().counters().expiryDrops(GATEWAY_DEVICE)).isZero();
         assertThat(steady.status().connects()).isEqualTo(1);
         assertThat(steady.status().unplannedReconnects()).isZero();
         assertThat(steadyModuleDevice.status().unplannedReconnects()).isZero();
-        assertThat(hub.connectionEvents("mux-steady")).extracting(ConnectionEvent::kind)
+        assertThat(hub().connectionEvents("mux-steady")).extracting(ConnectionEvent::kind)
                 .containsExactly(ConnectionEvent.Kind.CONNECTED);
         assertThat(module.status().unplannedReconnects()).isGreaterThanOrEqualTo(1);
         // Nothing was lost: messages the SDK held when it gave up on its own reconnect were sent again (before the
         // fix their futures never completed).
         assertThat(all).allSatisfy(c -> assertThat(c.status().messagesFailed()).isZero());
-        assertThat(hub.messages(moduleClientId)).isNotEmpty();
+        assertThat(hub().messages(moduleClientId)).isNotEmpty();
     }
 }

@@ -1,13 +1,10 @@
 package io.azurekura.connector.itest.runtime;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
+
+import io.azurekura.connector.testsupport.resources.ProcessResources;
 
 /**
  * What the connector holds in the JVM beyond its classes: threads and sockets. Used by the leak checks after a
@@ -16,14 +13,15 @@ import java.util.regex.Pattern;
  * Threads count as the connector's when the connector or a library it embeds started them: our own
  * ({@value KuraLikeRuntime#CONNECTOR_THREAD_PREFIX}, which the Azure SDK's threads also carry through its thread name
  * prefix option), Paho's MQTT threads ({@code MQTT Rec:}, {@code MQTT Snd:}, {@code MQTT Call:}, {@code MQTT Ping:}),
- * anything named after the Azure IoT SDK, and the JDK HTTP client's selector threads (the STS and DPS clients are
- * the only users of {@code java.net.http} in these JVMs; the emulators use Vert.x).
+ * anything named after the Azure IoT SDK, and the JDK HTTP client's selector threads (the STS and DPS clients no
+ * longer use {@code java.net.http}; one showing up would be a regression; the emulators use Vert.x).
+ * <p>
+ * The leak checks count without a garbage collection: the connector must release what it opened when it stops.
  */
 public final class ConnectorResources {
 
     private static final Pattern LIBRARY_THREADS = Pattern.compile(
             "MQTT (Rec|Snd|Call|Ping|Con|Disc).*|.*azure-iot-sdk.*|HttpClient-\\d+-SelectorManager");
-    private static final Path OWN_FILE_DESCRIPTORS = Paths.get("/proc/self/fd");
 
     private ConnectorResources() {
     }
@@ -40,34 +38,18 @@ public final class ConnectorResources {
     }
 
     /**
-     * Sockets this JVM has open (both ends of loopback connections count, as the emulators run in the same JVM),
-     * read from {@code /proc/self/fd}; empty where there is no such directory (not Linux).
+     * Sockets this JVM has open (both ends of loopback connections count, as the emulators run in the same JVM);
+     * empty where {@code /proc/self/fd} cannot be read (not Linux).
      */
     public static OptionalInt openSockets() {
-        if (!Files.isDirectory(OWN_FILE_DESCRIPTORS)) {
+        try {
+            return OptionalInt.of(ProcessResources.openSockets());
+        } catch (IllegalStateException e) {
             return OptionalInt.empty();
         }
-        int sockets = 0;
-        try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(OWN_FILE_DESCRIPTORS)) {
-            for (Path descriptor : descriptors) {
-                try {
-                    if (Files.readSymbolicLink(descriptor).toString().startsWith("socket:")) {
-                        sockets++;
-                    }
-                } catch (IOException e) {
-                    // closed while listing
-                }
-            }
-        } catch (IOException e) {
-            return OptionalInt.empty();
-        }
-        return OptionalInt.of(sockets);
     }
 
-    /**
-     * Asks the JVM to collect garbage. The JDK HTTP client closes its pooled connections and ends its selector
-     * thread only once the client object is unreachable, so leak checks collect before they count.
-     */
+    /** Asks the JVM to collect garbage: for heap figures only, never before a leak check. */
     public static void collectGarbage() {
         System.gc();
     }
