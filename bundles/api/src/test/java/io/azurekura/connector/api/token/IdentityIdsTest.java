@@ -63,8 +63,6 @@ class IdentityIdsTest {
         assertThat(IdentityIds.hubHostNameProblem("a".repeat(64) + ".net")).get().asString().contains("label of 64");
         assertThat(IdentityIds.hubHostNameProblem(("a".repeat(50) + ".").repeat(5) + "net")).get().asString()
                 .contains("at most 253");
-        assertThat(IdentityIds.hubHostNameProblem("hub
-.net")).get().asString().doesNotContain("
-");
+        assertThat(IdentityIds.hubHostNameProblem("hub\n.net")).get().asString().doesNotContain("\n");
     }
 }
